@@ -1,0 +1,248 @@
+//! Hierarchical bitmaps over caller-supplied `u64` words.
+//!
+//! Level 0 holds one bit per item. Level `l + 1` holds one bit per word of level `l`, set when
+//! that word is non-zero. The top level is a single word. Finding the lowest set bit therefore
+//! reads one word per level — `O(log64 n)` — instead of scanning level 0.
+//!
+//! The bitmap does not own its words: a [`Layout`] says where each level starts inside a slice
+//! that the heap's metadata storage provides. Plain `u64` words were chosen over `bitvec`: they
+//! are what the summary levels need (`trailing_zeros` on whole words), they pass Miri, and
+//! `bitvec` does not (see `DECISIONS.md`).
+
+/// Most levels a bitmap can have: 64^11 > 2^64 items.
+pub const MAX_LEVELS: usize = 11;
+
+/// Where the levels of one hierarchical bitmap live inside a word slice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Number of items (level-0 bits).
+    pub bits: u64,
+    /// Number of levels in use (at least 1 when `bits > 0`).
+    pub levels: u8,
+    /// Start word of each level inside the storage slice.
+    pub base: [usize; MAX_LEVELS],
+}
+
+impl Layout {
+    /// An empty bitmap (no items, no words).
+    pub const EMPTY: Layout = Layout { bits: 0, levels: 0, base: [0; MAX_LEVELS] };
+
+    /// Words needed for `bits` items across all levels (`const`, so storage can be sized
+    /// statically).
+    pub const fn words_for(bits: u64) -> usize {
+        if bits == 0 {
+            return 0;
+        }
+        let mut total = 0usize;
+        let mut n = bits;
+        loop {
+            let words = n.div_ceil(64);
+            total += words as usize;
+            if words == 1 {
+                return total;
+            }
+            n = words;
+        }
+    }
+
+    /// Lay out a bitmap of `bits` items starting at word `start`; returns the layout and the
+    /// first word after it.
+    pub const fn new(bits: u64, start: usize) -> (Layout, usize) {
+        let mut layout = Layout::EMPTY;
+        layout.bits = bits;
+        if bits == 0 {
+            return (layout, start);
+        }
+        let mut at = start;
+        let mut n = bits;
+        let mut level = 0;
+        loop {
+            let words = n.div_ceil(64);
+            layout.base[level] = at;
+            at += words as usize;
+            level += 1;
+            if words == 1 {
+                break;
+            }
+            n = words;
+        }
+        layout.levels = level as u8;
+        (layout, at)
+    }
+}
+
+/// Is item `i` set? `i` must be `< layout.bits`.
+#[inline]
+pub fn test(words: &[u64], layout: &Layout, i: u64) -> bool {
+    debug_assert!(i < layout.bits);
+    words[layout.base[0] + (i >> 6) as usize] & (1 << (i & 63)) != 0
+}
+
+/// Set item `i` (which must be clear), updating the summary levels.
+#[inline]
+pub fn set(words: &mut [u64], layout: &Layout, i: u64) {
+    debug_assert!(i < layout.bits);
+    let mut idx = i;
+    for level in 0..layout.levels as usize {
+        let w = &mut words[layout.base[level] + (idx >> 6) as usize];
+        let was = *w;
+        *w = was | (1 << (idx & 63));
+        if was != 0 {
+            break;
+        }
+        idx >>= 6;
+    }
+}
+
+/// Clear item `i` (which must be set), updating the summary levels.
+#[inline]
+pub fn clear(words: &mut [u64], layout: &Layout, i: u64) {
+    debug_assert!(i < layout.bits);
+    let mut idx = i;
+    for level in 0..layout.levels as usize {
+        let w = &mut words[layout.base[level] + (idx >> 6) as usize];
+        *w &= !(1 << (idx & 63));
+        if *w != 0 {
+            break;
+        }
+        idx >>= 6;
+    }
+}
+
+/// The lowest set item, or `None`. Reads one word per level.
+#[inline]
+pub fn first(words: &[u64], layout: &Layout) -> Option<u64> {
+    if layout.levels == 0 {
+        return None;
+    }
+    let top = layout.levels as usize - 1;
+    let w = words[layout.base[top]];
+    if w == 0 {
+        return None;
+    }
+    let mut idx = w.trailing_zeros() as u64;
+    let mut level = top;
+    while level > 0 {
+        level -= 1;
+        let w = words[layout.base[level] + idx as usize];
+        debug_assert!(w != 0, "summary bit set over an empty word");
+        idx = (idx << 6) | w.trailing_zeros() as u64;
+    }
+    Some(idx)
+}
+
+/// Zero every word of the bitmap.
+pub fn reset(words: &mut [u64], layout: &Layout) {
+    if layout.levels == 0 {
+        return;
+    }
+    let start = layout.base[0];
+    let end = layout.base[layout.levels as usize - 1] + 1;
+    for w in &mut words[start..end] {
+        *w = 0;
+    }
+}
+
+/// Number of set items (level 0 only).
+pub fn count(words: &[u64], layout: &Layout) -> u64 {
+    if layout.levels == 0 {
+        return 0;
+    }
+    let n = layout.bits.div_ceil(64) as usize;
+    words[layout.base[0]..layout.base[0] + n]
+        .iter()
+        .map(|w| w.count_ones() as u64)
+        .sum()
+}
+
+/// Check that every summary bit equals "the word below is non-zero" and that no bit beyond
+/// `layout.bits` is set. Returns a description of the first inconsistency.
+pub fn check(words: &[u64], layout: &Layout) -> Result<(), &'static str> {
+    if layout.levels == 0 {
+        return Ok(());
+    }
+    let mut n = layout.bits;
+    for level in 0..layout.levels as usize {
+        let nwords = n.div_ceil(64);
+        let base = layout.base[level];
+        // Bits past the end of this level must be zero.
+        let tail = n % 64;
+        if tail != 0 && words[base + nwords as usize - 1] >> tail != 0 {
+            return Err("bit set beyond the end of a bitmap level");
+        }
+        if level + 1 < layout.levels as usize {
+            let up = layout.base[level + 1];
+            for w in 0..nwords {
+                let nonzero = words[base + w as usize] != 0;
+                let summary = words[up + (w >> 6) as usize] & (1 << (w & 63)) != 0;
+                if nonzero != summary {
+                    return Err("summary bit disagrees with the word below it");
+                }
+            }
+        }
+        n = nwords;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_for_matches_layout() {
+        for bits in [0u64, 1, 63, 64, 65, 4095, 4096, 4097, 262_144, 1 << 30] {
+            let (l, end) = Layout::new(bits, 3);
+            assert_eq!(end - 3, Layout::words_for(bits), "bits={bits}");
+            if bits > 0 {
+                assert_eq!(l.base[0], 3);
+            }
+        }
+        assert_eq!(Layout::words_for(64), 1);
+        assert_eq!(Layout::words_for(65), 3);
+        assert_eq!(Layout::words_for(1 << 30), (1 << 24) + (1 << 18) + (1 << 12) + (1 << 6) + 1);
+    }
+
+    #[test]
+    fn set_clear_first_against_naive() {
+        let bits = 64 * 64 * 3 + 17;
+        let (l, end) = Layout::new(bits, 0);
+        let mut w = [0u64; 1024];
+        assert!(end <= w.len());
+        let mut naive = [false; 64 * 64 * 3 + 17];
+        let mut x: u64 = 0x1234_5678;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = x % bits;
+            if naive[i as usize] {
+                clear(&mut w, &l, i);
+            } else {
+                set(&mut w, &l, i);
+            }
+            naive[i as usize] = !naive[i as usize];
+            assert_eq!(test(&w, &l, i), naive[i as usize]);
+            let want = naive.iter().position(|&b| b).map(|p| p as u64);
+            assert_eq!(first(&w, &l), want);
+            check(&w, &l).unwrap();
+        }
+        assert_eq!(count(&w, &l), naive.iter().filter(|&&b| b).count() as u64);
+        reset(&mut w, &l);
+        assert_eq!(first(&w, &l), None);
+        assert_eq!(count(&w, &l), 0);
+    }
+
+    #[test]
+    fn check_detects_stale_summary() {
+        let (l, _) = Layout::new(200, 0);
+        let mut w = [0u64; 8];
+        set(&mut w, &l, 130);
+        check(&w, &l).unwrap();
+        w[l.base[0] + 2] = 0; // clear level 0 behind the summary's back
+        assert!(check(&w, &l).is_err());
+        let mut w = [0u64; 8];
+        w[l.base[0] + 3] = 1 << 20; // beyond bit 200
+        assert!(check(&w, &l).is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! [`Heap`]: a [`BuddyHeap`] over a host memory range, handing out pointers.
+
+use core::ptr::NonNull;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::heap::{BuddyHeap, Realloc, Stats};
+
+/// Largest alignment [`Heap::carve`] gives the start of the managed range (when the region is
+/// long enough to afford it).
+pub const CARVE_ALIGN: usize = 4096;
+
+/// A buddy heap over the addresses `[base, base + len)`.
+///
+/// It computes addresses only: it never reads or writes the range, except [`Heap::realloc`],
+/// which copies the block's contents when it has to move it. Alignments up to the alignment of
+/// `base` (capped at `2^63`) are honoured as absolute addresses; larger ones are refused with
+/// [`Error::BadAlignment`].
+pub struct Heap<'m> {
+    base: usize,
+    base_align: u64,
+    inner: BuddyHeap<'m>,
+}
+
+// SAFETY: `Heap` holds an address as an integer and exclusive metadata borrows; nothing in it
+// is tied to a thread.
+unsafe impl Send for Heap<'_> {}
+
+impl<'m> Heap<'m> {
+    /// A heap over `[base, base + len)` with metadata in `meta`.
+    ///
+    /// Errors: [`Error::BadRegion`] if the range wraps around the address space or is shorter
+    /// than one minimum block, and the errors of [`BuddyHeap::new`].
+    pub fn new(base: NonNull<u8>, len: usize, config: Config, meta: &'m mut [u64]) -> Result<Self, Error> {
+        let addr = base.as_ptr() as usize;
+        if addr.checked_add(len).is_none() {
+            return Err(Error::BadRegion);
+        }
+        let inner = BuddyHeap::new(len as u64, config, meta)?;
+        Ok(Heap { base: addr, base_align: 1u64 << (addr as u64).trailing_zeros().min(63), inner })
+    }
+
+    /// A heap over a host region whose front holds the heap's own metadata: the metadata is
+    /// carved from the start of `[region, region + len)` and the heap manages what follows,
+    /// starting at an address aligned to [`CARVE_ALIGN`] when the region is at least 64 times
+    /// that long (to 64 bytes otherwise).
+    ///
+    /// # Safety
+    /// `[region, region + len)` must be writable memory that nothing else uses for `'m`: the
+    /// metadata is written there.
+    pub unsafe fn carve(region: NonNull<u8>, len: usize, config: Config) -> Result<Heap<'m>, Error> {
+        let start = region.as_ptr() as usize;
+        let end = start.checked_add(len).ok_or(Error::BadRegion)?;
+        let meta_start = start.checked_next_multiple_of(8).ok_or(Error::BadRegion)?;
+        if meta_start >= end {
+            return Err(Error::BadRegion);
+        }
+        // The metadata for the whole region bounds the metadata for what is left after it.
+        let words = config.metadata_words((end - meta_start) as u64);
+        if words == 0 {
+            return Err(if config.is_valid() { Error::BadRegion } else { Error::BadConfig });
+        }
+        let align = if len >= 64 * CARVE_ALIGN { CARVE_ALIGN } else { 64 };
+        let heap_start = (meta_start + words * 8)
+            .checked_next_multiple_of(align)
+            .ok_or(Error::BadRegion)?;
+        if heap_start >= end {
+            return Err(Error::BadRegion);
+        }
+        // SAFETY: `[meta_start, meta_start + 8 * words)` lies inside the region (it ends at or
+        // before `heap_start < end`), is 8-aligned, and the caller gives us exclusive use of
+        // the region for `'m`. Zeroing it first makes every word initialised.
+        let meta = unsafe {
+            let p = meta_start as *mut u64;
+            core::ptr::write_bytes(p, 0, words);
+            core::slice::from_raw_parts_mut(p, words)
+        };
+        // SAFETY: heap_start is inside the region, so it is not null.
+        let base = unsafe { NonNull::new_unchecked(heap_start as *mut u8) };
+        Heap::new(base, end - heap_start, config, meta)
+    }
+
+    /// First address of the managed range.
+    pub fn base(&self) -> NonNull<u8> {
+        // SAFETY: `base` came from a `NonNull` in `new`.
+        unsafe { NonNull::new_unchecked(self.base as *mut u8) }
+    }
+
+    /// The offset heap underneath.
+    pub fn inner(&self) -> &BuddyHeap<'m> {
+        &self.inner
+    }
+
+    /// Does `ptr` point into the managed range?
+    pub fn contains(&self, ptr: *const u8) -> bool {
+        let a = ptr as usize;
+        a >= self.base && ((a - self.base) as u64) < self.inner.len()
+    }
+
+    #[inline]
+    fn offset_of(&self, ptr: NonNull<u8>) -> Result<u64, Error> {
+        let a = ptr.as_ptr() as usize;
+        if a < self.base {
+            return Err(Error::InvalidPointer);
+        }
+        Ok((a - self.base) as u64)
+    }
+
+    #[inline]
+    fn ptr_at(&self, offset: u64) -> NonNull<u8> {
+        // SAFETY: offsets returned by the inner heap are below `len`, and `base + len` does
+        // not wrap (checked in `new`), so the sum is a non-null address.
+        unsafe { NonNull::new_unchecked((self.base + offset as usize) as *mut u8) }
+    }
+
+    /// Allocate `size` bytes aligned to `align` (a power of two). See [`BuddyHeap::alloc`].
+    #[inline]
+    pub fn alloc(&mut self, size: usize, align: usize) -> Result<NonNull<u8>, Error> {
+        let align = align as u64;
+        if align > self.base_align && align.is_power_of_two() {
+            return Err(Error::BadAlignment);
+        }
+        let off = self.inner.alloc(size as u64, align)?;
+        Ok(self.ptr_at(off))
+    }
+
+    /// Free the block at `ptr`. Foreign, interior and double frees are errors that change
+    /// nothing. (Freeing does not touch the memory; using the block afterwards is the
+    /// caller's bug, as with any allocator.)
+    #[inline]
+    pub fn free(&mut self, ptr: NonNull<u8>) -> Result<(), Error> {
+        let off = self.offset_of(ptr)?;
+        self.inner.free(off).map(|_| ())
+    }
+
+    /// Usable size of the block at `ptr`.
+    pub fn usable_size(&self, ptr: NonNull<u8>) -> Result<usize, Error> {
+        let off = self.offset_of(ptr)?;
+        self.inner.usable_size(off).map(|s| s as usize)
+    }
+
+    /// Resize without moving. See [`BuddyHeap::realloc_in_place`].
+    pub fn realloc_in_place(&mut self, ptr: NonNull<u8>, new_size: usize) -> Result<usize, Error> {
+        let off = self.offset_of(ptr)?;
+        self.inner.realloc_in_place(off, new_size as u64).map(|s| s as usize)
+    }
+
+    /// Resize the block at `ptr` to `new_size`, keeping `align`: in place if possible,
+    /// otherwise allocate, copy `min(old, new)` bytes and free the old block. On error the old
+    /// block and its contents are untouched.
+    ///
+    /// # Safety
+    /// The managed range must be readable and writable memory, and nothing may access the
+    /// block at `ptr` or the new block during the call.
+    pub unsafe fn realloc(
+        &mut self,
+        ptr: NonNull<u8>,
+        new_size: usize,
+        align: usize,
+    ) -> Result<NonNull<u8>, Error> {
+        let off = self.offset_of(ptr)?;
+        let align64 = align as u64;
+        if align64 > self.base_align && align64.is_power_of_two() {
+            return Err(Error::BadAlignment);
+        }
+        match self.inner.realloc_aligned(off, new_size as u64, align64)? {
+            Realloc::InPlace { .. } => Ok(ptr),
+            Realloc::Moved { offset, copy, .. } => {
+                let new = self.ptr_at(offset);
+                // SAFETY: both blocks lie inside the managed range, which the caller promises
+                // is readable/writable memory; they are distinct live blocks so they do not
+                // overlap, and `copy` is at most the usable size of each.
+                unsafe { core::ptr::copy_nonoverlapping(ptr.as_ptr(), new.as_ptr(), copy as usize) };
+                let freed = self.inner.free(off);
+                debug_assert!(freed.is_ok());
+                Ok(new)
+            }
+        }
+    }
+
+    /// Statistics. See [`Stats`].
+    pub fn stats(&self) -> Stats {
+        self.inner.stats()
+    }
+
+    /// Check the heap's invariants. See [`BuddyHeap::check`].
+    pub fn check(&self) -> Result<(), &'static str> {
+        self.inner.check()
+    }
+}
+
+impl core::fmt::Debug for Heap<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Heap").field("base", &(self.base as *const u8)).field("inner", &self.inner).finish()
+    }
+}
