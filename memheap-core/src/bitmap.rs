@@ -25,7 +25,11 @@ pub struct Layout {
 
 impl Layout {
     /// An empty bitmap (no items, no words).
-    pub const EMPTY: Layout = Layout { bits: 0, levels: 0, base: [0; MAX_LEVELS] };
+    pub const EMPTY: Layout = Layout {
+        bits: 0,
+        levels: 0,
+        base: [0; MAX_LEVELS],
+    };
 
     /// Words needed for `bits` items across all levels (`const`, so storage can be sized
     /// statically).
@@ -200,7 +204,10 @@ mod tests {
         }
         assert_eq!(Layout::words_for(64), 1);
         assert_eq!(Layout::words_for(65), 3);
-        assert_eq!(Layout::words_for(1 << 30), (1 << 24) + (1 << 18) + (1 << 12) + (1 << 6) + 1);
+        assert_eq!(
+            Layout::words_for(1 << 30),
+            (1 << 24) + (1 << 18) + (1 << 12) + (1 << 6) + 1
+        );
     }
 
     #[test]

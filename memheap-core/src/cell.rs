@@ -19,15 +19,25 @@ pub struct UnsyncHeap {
 impl UnsyncHeap {
     /// An uninitialised heap.
     pub const fn new() -> Self {
-        UnsyncHeap { heap: RefCell::new(None) }
+        UnsyncHeap {
+            heap: RefCell::new(None),
+        }
     }
 
     /// Initialise over a host region, carving metadata from its front (see [`Heap::carve`]).
     ///
     /// # Safety
     /// The region must be writable memory used by nothing else for the rest of the program.
-    pub unsafe fn init(&self, region: NonNull<u8>, len: usize, config: Config) -> Result<(), Error> {
-        let mut slot = self.heap.try_borrow_mut().map_err(|_| Error::AlreadyInitialized)?;
+    pub unsafe fn init(
+        &self,
+        region: NonNull<u8>,
+        len: usize,
+        config: Config,
+    ) -> Result<(), Error> {
+        let mut slot = self
+            .heap
+            .try_borrow_mut()
+            .map_err(|_| Error::AlreadyInitialized)?;
         if slot.is_some() {
             return Err(Error::AlreadyInitialized);
         }
@@ -44,7 +54,10 @@ impl UnsyncHeap {
         config: Config,
         meta: &'static mut [u64],
     ) -> Result<(), Error> {
-        let mut slot = self.heap.try_borrow_mut().map_err(|_| Error::AlreadyInitialized)?;
+        let mut slot = self
+            .heap
+            .try_borrow_mut()
+            .map_err(|_| Error::AlreadyInitialized)?;
         if slot.is_some() {
             return Err(Error::AlreadyInitialized);
         }
@@ -54,7 +67,10 @@ impl UnsyncHeap {
 
     /// Run `f` on the heap. [`Error::Uninitialized`] before `init` or when called re-entrantly.
     pub fn with<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
-        let mut slot = self.heap.try_borrow_mut().map_err(|_| Error::Uninitialized)?;
+        let mut slot = self
+            .heap
+            .try_borrow_mut()
+            .map_err(|_| Error::Uninitialized)?;
         slot.as_mut().map(f).ok_or(Error::Uninitialized)
     }
 
@@ -97,7 +113,9 @@ unsafe impl GlobalAlloc for UnsyncHeap {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let Some(p) = NonNull::new(ptr) else { return ptr::null_mut() };
+        let Some(p) = NonNull::new(ptr) else {
+            return ptr::null_mut();
+        };
         // SAFETY: GlobalAlloc's contract: `ptr` is a live block of ours, not accessed during
         // the call, inside the initialised host region.
         match self.with(|h| unsafe { h.realloc(p, new_size, layout.align()) }) {

@@ -28,7 +28,11 @@ pub struct Config {
 
 impl Config {
     /// 16-byte minimum block, 4096 live blocks, exact fit.
-    pub const DEFAULT: Config = Config { min_order: 4, capacity: 4096, exact_fit: true };
+    pub const DEFAULT: Config = Config {
+        min_order: 4,
+        capacity: 4096,
+        exact_fit: true,
+    };
 
     /// This configuration with another minimum order.
     pub const fn with_min_order(mut self, min_order: u32) -> Config {

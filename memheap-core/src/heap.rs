@@ -233,7 +233,9 @@ impl<'m> BuddyHeap<'m> {
     /// The usable size of the live block at `offset`.
     pub fn usable_size(&self, offset: u64) -> Result<u64, Error> {
         self.validate(offset)?;
-        self.table.get(self.words, offset).ok_or_else(|| self.why_not_live(offset))
+        self.table
+            .get(self.words, offset)
+            .ok_or_else(|| self.why_not_live(offset))
     }
 
     /// Resize the block at `offset` without moving it; returns the new usable size.
@@ -287,7 +289,11 @@ impl<'m> BuddyHeap<'m> {
         }
         let new = self.alloc(new_size, align)?;
         let size = self.table.get(self.words, new).unwrap_or(0);
-        Ok(Realloc::Moved { offset: new, size, copy: old.min(size) })
+        Ok(Realloc::Moved {
+            offset: new,
+            size,
+            copy: old.min(size),
+        })
     }
 
     /// Is `offset` inside a free block?
@@ -301,7 +307,11 @@ impl<'m> BuddyHeap<'m> {
         for order in self.min_order..=self.top_order {
             free += self.count[order as usize] << order;
         }
-        let largest_free = if self.nonempty == 0 { 0 } else { 1u64 << (63 - self.nonempty.leading_zeros()) };
+        let largest_free = if self.nonempty == 0 {
+            0
+        } else {
+            1u64 << (63 - self.nonempty.leading_zeros())
+        };
         Stats {
             region_bytes: self.len,
             bytes_in_use: self.used,
@@ -489,7 +499,11 @@ impl<'m> BuddyHeap<'m> {
     fn free_range(&mut self, start: u64, end: u64) {
         let mut cur = start;
         while cur < end {
-            let align = if cur == 0 { 1u64 << 63 } else { lowest_bit(cur) };
+            let align = if cur == 0 {
+                1u64 << 63
+            } else {
+                lowest_bit(cur)
+            };
             let fit = match floor_order(end - cur) {
                 Some(o) => 1u64 << o,
                 None => break,

@@ -40,6 +40,8 @@ pub mod bitmap;
 mod cell;
 mod config;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 mod heap;
 mod lock;
 mod locked;

@@ -19,13 +19,17 @@ impl RawSpin {
     /// An unlocked lock.
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        RawSpin { locked: AtomicBool::new(false) }
+        RawSpin {
+            locked: AtomicBool::new(false),
+        }
     }
 
     /// An unlocked lock.
     #[cfg(loom)]
     pub fn new() -> Self {
-        RawSpin { locked: AtomicBool::new(false) }
+        RawSpin {
+            locked: AtomicBool::new(false),
+        }
     }
 }
 
@@ -65,7 +69,9 @@ unsafe impl lock_api::RawMutex for RawSpin {
 
     #[inline]
     fn try_lock(&self) -> bool {
-        self.locked.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        self.locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
     }
 
     #[inline]

@@ -62,19 +62,28 @@ impl<R: RawMutex> LockedHeap<R> {
     /// use. (Not available under `--cfg loom`; use [`LockedHeap::with_raw`].)
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        LockedHeap { raw: R::INIT, heap: UnsafeCell::new(None) }
+        LockedHeap {
+            raw: R::INIT,
+            heap: UnsafeCell::new(None),
+        }
     }
 
     /// An uninitialised heap guarded by `raw`.
     #[cfg(not(loom))]
     pub const fn with_raw(raw: R) -> Self {
-        LockedHeap { raw, heap: UnsafeCell::new(None) }
+        LockedHeap {
+            raw,
+            heap: UnsafeCell::new(None),
+        }
     }
 
     /// An uninitialised heap guarded by `raw`.
     #[cfg(loom)]
     pub fn with_raw(raw: R) -> Self {
-        LockedHeap { raw, heap: UnsafeCell::new(None) }
+        LockedHeap {
+            raw,
+            heap: UnsafeCell::new(None),
+        }
     }
 
     /// Run `f` on the heap with the lock held. [`Error::Uninitialized`] before `init`.
@@ -111,7 +120,12 @@ impl<R: RawMutex> LockedHeap<R> {
     ///
     /// # Safety
     /// The region must be writable memory used by nothing else for the rest of the program.
-    pub unsafe fn init(&self, region: NonNull<u8>, len: usize, config: Config) -> Result<(), Error> {
+    pub unsafe fn init(
+        &self,
+        region: NonNull<u8>,
+        len: usize,
+        config: Config,
+    ) -> Result<(), Error> {
         // Check first so a second init does not write metadata over a live heap's region.
         if self.with(|_| ()).is_ok() {
             return Err(Error::AlreadyInitialized);
@@ -152,7 +166,12 @@ impl<R: RawMutex> LockedHeap<R> {
     ///
     /// # Safety
     /// As [`Heap::realloc`].
-    pub unsafe fn realloc(&self, ptr: NonNull<u8>, new_size: usize, align: usize) -> Result<NonNull<u8>, Error> {
+    pub unsafe fn realloc(
+        &self,
+        ptr: NonNull<u8>,
+        new_size: usize,
+        align: usize,
+    ) -> Result<NonNull<u8>, Error> {
         // SAFETY: forwarded from this function's contract.
         self.with(|h| unsafe { h.realloc(ptr, new_size, align) })?
     }
@@ -202,7 +221,9 @@ unsafe impl<R: RawMutex> GlobalAlloc for LockedHeap<R> {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let Some(p) = NonNull::new(ptr) else { return ptr::null_mut() };
+        let Some(p) = NonNull::new(ptr) else {
+            return ptr::null_mut();
+        };
         // SAFETY: GlobalAlloc's contract: `ptr` is a live block of this allocator, which the
         // caller does not access during the call, inside the initialised host region.
         match unsafe { LockedHeap::realloc(self, p, new_size, layout.align()) } {
@@ -224,7 +245,9 @@ mod api2 {
     unsafe impl<R: RawMutex> Allocator for &LockedHeap<R> {
         fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
             self.with(|h| {
-                let p = h.alloc(layout.size(), layout.align()).map_err(|_| AllocError)?;
+                let p = h
+                    .alloc(layout.size(), layout.align())
+                    .map_err(|_| AllocError)?;
                 let n = h.usable_size(p).map_err(|_| AllocError)?;
                 Ok(NonNull::slice_from_raw_parts(p, n))
             })
@@ -243,8 +266,9 @@ mod api2 {
         ) -> Result<NonNull<[u8]>, AllocError> {
             // SAFETY: the Allocator contract makes `ptr` a live block of ours that nobody
             // accesses during the call; the region is host memory.
-            let p = unsafe { LockedHeap::realloc(self, ptr, new_layout.size(), new_layout.align()) }
-                .map_err(|_| AllocError)?;
+            let p =
+                unsafe { LockedHeap::realloc(self, ptr, new_layout.size(), new_layout.align()) }
+                    .map_err(|_| AllocError)?;
             let _ = old_layout;
             let n = self.usable_size(p).map_err(|_| AllocError)?;
             Ok(NonNull::slice_from_raw_parts(p, n))

@@ -86,7 +86,11 @@ mod tests {
         for k in 1..63u32 {
             let p = 1u64 << k;
             assert_eq!(size_to_order(p), Some(k), "2^{k}");
-            assert_eq!(size_to_order(p - 1), Some(if k == 1 { 0 } else { k }), "2^{k}-1");
+            assert_eq!(
+                size_to_order(p - 1),
+                Some(if k == 1 { 0 } else { k }),
+                "2^{k}-1"
+            );
             assert_eq!(size_to_order(p + 1), Some(k + 1), "2^{k}+1");
         }
         assert_eq!(size_to_order(1 << 63), Some(63));

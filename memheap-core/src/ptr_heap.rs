@@ -31,13 +31,22 @@ impl<'m> Heap<'m> {
     ///
     /// Errors: [`Error::BadRegion`] if the range wraps around the address space or is shorter
     /// than one minimum block, and the errors of [`BuddyHeap::new`].
-    pub fn new(base: NonNull<u8>, len: usize, config: Config, meta: &'m mut [u64]) -> Result<Self, Error> {
+    pub fn new(
+        base: NonNull<u8>,
+        len: usize,
+        config: Config,
+        meta: &'m mut [u64],
+    ) -> Result<Self, Error> {
         let addr = base.as_ptr() as usize;
         if addr.checked_add(len).is_none() {
             return Err(Error::BadRegion);
         }
         let inner = BuddyHeap::new(len as u64, config, meta)?;
-        Ok(Heap { base: addr, base_align: 1u64 << (addr as u64).trailing_zeros().min(63), inner })
+        Ok(Heap {
+            base: addr,
+            base_align: 1u64 << (addr as u64).trailing_zeros().min(63),
+            inner,
+        })
     }
 
     /// A heap over a host region whose front holds the heap's own metadata: the metadata is
@@ -48,7 +57,11 @@ impl<'m> Heap<'m> {
     /// # Safety
     /// `[region, region + len)` must be writable memory that nothing else uses for `'m`: the
     /// metadata is written there.
-    pub unsafe fn carve(region: NonNull<u8>, len: usize, config: Config) -> Result<Heap<'m>, Error> {
+    pub unsafe fn carve(
+        region: NonNull<u8>,
+        len: usize,
+        config: Config,
+    ) -> Result<Heap<'m>, Error> {
         let start = region.as_ptr() as usize;
         let end = start.checked_add(len).ok_or(Error::BadRegion)?;
         let meta_start = start.checked_next_multiple_of(8).ok_or(Error::BadRegion)?;
@@ -58,9 +71,17 @@ impl<'m> Heap<'m> {
         // The metadata for the whole region bounds the metadata for what is left after it.
         let words = config.metadata_words((end - meta_start) as u64);
         if words == 0 {
-            return Err(if config.is_valid() { Error::BadRegion } else { Error::BadConfig });
+            return Err(if config.is_valid() {
+                Error::BadRegion
+            } else {
+                Error::BadConfig
+            });
         }
-        let align = if len >= 64 * CARVE_ALIGN { CARVE_ALIGN } else { 64 };
+        let align = if len >= 64 * CARVE_ALIGN {
+            CARVE_ALIGN
+        } else {
+            64
+        };
         let heap_start = (meta_start + words * 8)
             .checked_next_multiple_of(align)
             .ok_or(Error::BadRegion)?;
@@ -142,7 +163,9 @@ impl<'m> Heap<'m> {
     /// Resize without moving. See [`BuddyHeap::realloc_in_place`].
     pub fn realloc_in_place(&mut self, ptr: NonNull<u8>, new_size: usize) -> Result<usize, Error> {
         let off = self.offset_of(ptr)?;
-        self.inner.realloc_in_place(off, new_size as u64).map(|s| s as usize)
+        self.inner
+            .realloc_in_place(off, new_size as u64)
+            .map(|s| s as usize)
     }
 
     /// Resize the block at `ptr` to `new_size`, keeping `align`: in place if possible,
@@ -170,7 +193,9 @@ impl<'m> Heap<'m> {
                 // SAFETY: both blocks lie inside the managed range, which the caller promises
                 // is readable/writable memory; they are distinct live blocks so they do not
                 // overlap, and `copy` is at most the usable size of each.
-                unsafe { core::ptr::copy_nonoverlapping(ptr.as_ptr(), new.as_ptr(), copy as usize) };
+                unsafe {
+                    core::ptr::copy_nonoverlapping(ptr.as_ptr(), new.as_ptr(), copy as usize)
+                };
                 let freed = self.inner.free(off);
                 debug_assert!(freed.is_ok());
                 Ok(new)
@@ -191,6 +216,9 @@ impl<'m> Heap<'m> {
 
 impl core::fmt::Debug for Heap<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Heap").field("base", &(self.base as *const u8)).field("inner", &self.inner).finish()
+        f.debug_struct("Heap")
+            .field("base", &(self.base as *const u8))
+            .field("inner", &self.inner)
+            .finish()
     }
 }

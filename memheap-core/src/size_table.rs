@@ -73,6 +73,12 @@ impl SizeTable {
         self.len
     }
 
+    /// Is the table empty?
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Entries accepted.
     #[inline]
     pub fn capacity(&self) -> usize {

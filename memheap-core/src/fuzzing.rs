@@ -1,0 +1,262 @@
+//! The operation-sequence body shared by the property tests and the `cargo fuzz` target.
+//!
+//! [`run`] decodes bytes into a heap configuration and a sequence of alloc / free / realloc /
+//! usable-size / bad-free operations on a [`Heap`] over a stack region, and checks every result
+//! against a shadow model: offsets inside the region and aligned, no overlap with any other
+//! live block, usable sizes, contents that survive other operations and reallocs, errors for
+//! bad frees that change nothing, invariants after every step, and that freeing everything
+//! gives back the state of a fresh heap. Enabled by the `fuzzing` feature (and in tests).
+
+use core::ptr::NonNull;
+
+use crate::{Config, Error, Heap};
+
+/// Bytes of the region the body allocates in.
+pub const REGION: usize = 1 << 16;
+const MAX_LIVE: usize = 48;
+const META_WORDS: usize = Config::DEFAULT
+    .with_min_order(3)
+    .with_capacity(MAX_LIVE)
+    .metadata_words(REGION as u64);
+
+#[derive(Clone, Copy)]
+struct Live {
+    off: usize,
+    size: usize,
+    usable: usize,
+    tag: u8,
+}
+
+/// A little-endian byte reader that yields zeros once the input runs out.
+struct Input<'a>(&'a [u8]);
+
+impl Input<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((&b, rest)) => {
+                self.0 = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.byte(), self.byte()])
+    }
+    fn done(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[repr(C, align(4096))]
+struct Region([u8; REGION]);
+
+/// Run the operation sequence encoded by `data`; `Err` describes the first property violated.
+pub fn run(data: &[u8]) -> Result<(), &'static str> {
+    let mut input = Input(data);
+    // Configuration: region length (not a power of two in general), min order, exact fit,
+    // capacity (small capacities exercise CapacityExhausted).
+    let cfg_byte = input.byte();
+    let len = REGION - (input.u16() as usize % (REGION / 2));
+    let min_order = 3 + (cfg_byte & 3) as u32; // 8..64 B
+    let exact_fit = cfg_byte & 4 == 0;
+    let capacity = 1 + (input.byte() as usize % MAX_LIVE);
+    let config = Config {
+        min_order,
+        capacity,
+        exact_fit,
+    };
+
+    let mut region = Region([0u8; REGION]);
+    let mut meta = [0u64; META_WORDS];
+    let base_ptr = region.0.as_mut_ptr();
+    let base = NonNull::new(base_ptr).ok_or("null region")?;
+    let mut heap = Heap::new(base, len, config, &mut meta).map_err(|_| "heap::new failed")?;
+    let fresh = heap.stats();
+    let min_block = 1usize << min_order;
+    let mut live: [Option<Live>; MAX_LIVE] = [None; MAX_LIVE];
+    let mut tag: u8 = 0;
+
+    let contents_ok = |l: &Live| -> bool {
+        // SAFETY: `l` is a live block inside `region`, which outlives this closure's uses.
+        let s = unsafe { core::slice::from_raw_parts(base_ptr.add(l.off), l.size) };
+        s.iter().all(|&b| b == l.tag)
+    };
+
+    while !input.done() {
+        let op = input.byte() % 8;
+        let slot = input.byte() as usize % MAX_LIVE;
+        match (op, live[slot]) {
+            (0..=2, None) => {
+                // alloc
+                let size = input.u16() as usize >> (input.byte() % 12);
+                let align = 1usize << (input.byte() % 13);
+                let n_live = live.iter().filter(|l| l.is_some()).count();
+                match heap.alloc(size, align) {
+                    Ok(p) => {
+                        let off = p.as_ptr() as usize - base_ptr as usize;
+                        if off % align != 0 || (p.as_ptr() as usize) % align != 0 {
+                            return Err("misaligned block");
+                        }
+                        let usable = heap
+                            .usable_size(p)
+                            .map_err(|_| "usable_size failed on a live block")?;
+                        if usable < size.max(1) || usable % min_block != 0 || off + usable > len {
+                            return Err("bad usable size");
+                        }
+                        if exact_fit && usable != size.max(1).next_multiple_of(min_block) {
+                            return Err("exact fit kept more than the rounded size");
+                        }
+                        for other in live.iter().flatten() {
+                            if off < other.off + other.usable && other.off < off + usable {
+                                return Err("overlapping blocks");
+                            }
+                        }
+                        tag = tag.wrapping_add(1);
+                        // SAFETY: [off, off + size) is a fresh live block inside `region`.
+                        unsafe { core::ptr::write_bytes(base_ptr.add(off), tag, size) };
+                        live[slot] = Some(Live {
+                            off,
+                            size,
+                            usable,
+                            tag,
+                        });
+                    }
+                    Err(Error::CapacityExhausted) => {
+                        if n_live < capacity {
+                            return Err("capacity exhausted below capacity");
+                        }
+                    }
+                    Err(Error::OutOfMemory) => {
+                        let s = heap.stats();
+                        let need = size
+                            .max(1)
+                            .next_multiple_of(min_block)
+                            .next_power_of_two()
+                            .max(align);
+                        if (s.largest_free as usize) >= need && n_live < capacity {
+                            return Err("out of memory with a large enough free block");
+                        }
+                    }
+                    Err(_) => return Err("unexpected alloc error"),
+                }
+            }
+            (0..=2, Some(l)) | (3, Some(l)) => {
+                // free
+                if !contents_ok(&l) {
+                    return Err("contents changed");
+                }
+                let p = NonNull::new(base_ptr.wrapping_add(l.off)).ok_or("null")?;
+                heap.free(p).map_err(|_| "free of a live block failed")?;
+                if heap.free(p) != Err(Error::DoubleFree) && heap.inner().is_free(l.off as u64) {
+                    return Err("double free not reported");
+                }
+                live[slot] = None;
+            }
+            (4 | 5, Some(l)) => {
+                // realloc
+                let new_size = input.u16() as usize >> (input.byte() % 12);
+                let p = NonNull::new(base_ptr.wrapping_add(l.off)).ok_or("null")?;
+                let before = heap.stats();
+                // SAFETY: the region is host memory we own; nothing else touches the block.
+                match unsafe { heap.realloc(p, new_size, 1) } {
+                    Ok(q) => {
+                        let off = q.as_ptr() as usize - base_ptr as usize;
+                        let usable = heap
+                            .usable_size(q)
+                            .map_err(|_| "usable_size after realloc")?;
+                        if usable < new_size.max(1) || off + usable > len {
+                            return Err("bad usable size after realloc");
+                        }
+                        let keep = l.size.min(new_size);
+                        // SAFETY: [off, off + keep) lies in the live block q.
+                        let s = unsafe { core::slice::from_raw_parts(base_ptr.add(off), keep) };
+                        if s.iter().any(|&b| b != l.tag) {
+                            return Err("realloc lost contents");
+                        }
+                        for (i, other) in live.iter().enumerate() {
+                            if let Some(o) = other {
+                                if i != slot && off < o.off + o.usable && o.off < off + usable {
+                                    return Err("realloc overlaps another block");
+                                }
+                            }
+                        }
+                        // SAFETY: the whole new size lies in the live block q.
+                        unsafe { core::ptr::write_bytes(base_ptr.add(off), l.tag, new_size) };
+                        live[slot] = Some(Live {
+                            off,
+                            size: new_size,
+                            usable,
+                            tag: l.tag,
+                        });
+                    }
+                    Err(Error::OutOfMemory | Error::CapacityExhausted) => {
+                        if heap.stats() != before || !contents_ok(&l) {
+                            return Err("failed realloc changed the heap or the block");
+                        }
+                    }
+                    Err(_) => return Err("unexpected realloc error"),
+                }
+            }
+            (6, _) => {
+                // Bad frees: foreign, interior, misaligned. None may change anything.
+                let before = heap.stats();
+                let probe = input.u16() as usize % (REGION + 64);
+                let is_start = live.iter().flatten().any(|l| l.off == probe);
+                if !is_start {
+                    if let Some(p) = NonNull::new(base_ptr.wrapping_add(probe)) {
+                        if heap.free(p).is_ok() {
+                            return Err("free of a non-block succeeded");
+                        }
+                    }
+                    if heap.stats() != before {
+                        return Err("bad free changed the heap");
+                    }
+                }
+            }
+            _ => {}
+        }
+        heap.check()?;
+    }
+    for l in live.iter().flatten() {
+        if !contents_ok(l) {
+            return Err("contents changed");
+        }
+        let p = NonNull::new(base_ptr.wrapping_add(l.off)).ok_or("null")?;
+        heap.free(p).map_err(|_| "final free failed")?;
+    }
+    heap.check()?;
+    if heap.stats() != fresh {
+        return Err("freeing everything did not restore the fresh heap");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Fixed seeds: the same body the fuzz target runs, on deterministic inputs.
+    #[test]
+    fn fixed_seeds() {
+        let mut buf = [0u8; 4096];
+        for seed in 1..=64u64 {
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            for b in buf.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            let n = 64 + (seed as usize * 61) % (buf.len() - 64);
+            if let Err(e) = super::run(&buf[..n]) {
+                panic!("seed {seed}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_and_tiny_inputs() {
+        super::run(&[]).unwrap();
+        super::run(&[0]).unwrap();
+        super::run(&[7, 1, 2, 3]).unwrap();
+    }
+}

@@ -1,0 +1,461 @@
+//! Behaviour of the offset heap, the pointer heap and the locked heap.
+
+use core::ptr::NonNull;
+use memheap_core::{BuddyHeap, Config, Error, Heap, LockedHeap, Realloc, UnsyncHeap};
+
+const MIB: u64 = 1 << 20;
+const GIB: u64 = 1 << 30;
+
+fn meta_for(len: u64, config: Config) -> Vec<u64> {
+    vec![0; config.metadata_words(len)]
+}
+
+#[test]
+fn non_power_of_two_region_is_managed_exactly() {
+    // OSHMEM's buddy manages 128 MiB of a 100 MiB heap. Here every byte up to 100 MiB is usable
+    // and nothing past it is handed out.
+    let len = 100 * MIB;
+    let config = Config::DEFAULT.with_capacity(256);
+    let mut meta = meta_for(len, config);
+    let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+    assert_eq!(heap.stats().bytes_free, len);
+    let mut offs = Vec::new();
+    loop {
+        match heap.alloc(MIB, 16) {
+            Ok(o) => {
+                assert!(o + MIB <= len, "block past the end: {o:#x}");
+                offs.push(o);
+            }
+            Err(e) => {
+                assert_eq!(e, Error::OutOfMemory);
+                break;
+            }
+        }
+    }
+    assert_eq!(offs.len(), 100, "all 100 MiB usable in 1 MiB blocks");
+    assert_eq!(heap.stats().bytes_free, 0);
+    heap.check().unwrap();
+    for o in offs {
+        heap.free(o).unwrap();
+    }
+    heap.check().unwrap();
+    assert_eq!(heap.stats().bytes_free, len);
+}
+
+#[test]
+fn odd_tail_is_usable() {
+    // 64 KiB + 48 B: the 48 B tail forms 32 B and 16 B blocks of their own.
+    let len = 65536 + 48;
+    let config = Config::DEFAULT.with_capacity(8);
+    let mut meta = meta_for(len, config);
+    let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+    let s = heap.stats();
+    assert_eq!(s.free_blocks[16], 1);
+    assert_eq!(s.free_blocks[5], 1);
+    assert_eq!(s.free_blocks[4], 1);
+    assert_eq!(heap.alloc(65536, 16).unwrap(), 0);
+    assert_eq!(heap.alloc(32, 16).unwrap(), 65536);
+    assert_eq!(heap.alloc(16, 16).unwrap(), 65536 + 32);
+    assert_eq!(heap.alloc(16, 16), Err(Error::OutOfMemory));
+    heap.check().unwrap();
+    // Bytes past the last whole minimum block are not managed.
+    let mut meta2 = meta_for(100, config);
+    let heap2 = BuddyHeap::new(100, config, &mut meta2).unwrap();
+    assert_eq!(heap2.len(), 96);
+}
+
+#[test]
+fn sixteen_gib_offset_only_region_hands_out_offsets_above_4_gib() {
+    // The heap never touches the region, so a 16 GiB region needs only its metadata.
+    let len = 16 * GIB;
+    let config = Config::DEFAULT.with_capacity(64);
+    let mut meta = meta_for(len, config);
+    let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+    let a = heap.alloc(5 * GIB, 16).unwrap();
+    let b = heap.alloc(3 * GIB, 16).unwrap();
+    let c = heap.alloc(4096, 16).unwrap();
+    assert_eq!(a, 0);
+    assert!(b >= 5 * GIB, "b at {b:#x}");
+    assert!(c > 4 * GIB, "c at {c:#x}: above 4 GiB");
+    assert_eq!(heap.usable_size(a).unwrap(), 5 * GIB);
+    heap.check().unwrap();
+    for o in [b, a, c] {
+        heap.free(o).unwrap();
+    }
+    heap.check().unwrap();
+    assert_eq!(heap.stats().largest_free, len);
+    // Bitmaps cost 1/64 of the region at the default 16 B minimum block (bound: 1/32).
+    let s = heap.stats();
+    assert!(
+        s.bitmap_bytes * 32 <= len,
+        "bitmaps {} B for {len} B",
+        s.bitmap_bytes
+    );
+}
+
+#[test]
+fn same_calls_give_same_offsets() {
+    let len = 8 * MIB + 4096 * 3;
+    let config = Config::DEFAULT.with_capacity(512);
+    let run = || {
+        let mut meta = meta_for(len, config);
+        let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+        let mut x: u64 = 42;
+        let mut live: Vec<u64> = Vec::new();
+        let mut trace = Vec::new();
+        for _ in 0..5000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x % 3 == 0 && !live.is_empty() {
+                let o = live.swap_remove((x >> 8) as usize % live.len());
+                heap.free(o).unwrap();
+            } else {
+                let size = 1 + (x >> 20) % 50_000;
+                let align = 1 << ((x >> 40) % 10);
+                match heap.alloc(size, align) {
+                    Ok(o) => {
+                        live.push(o);
+                        trace.push(o);
+                    }
+                    Err(e) => trace.push(u64::MAX - e as u64),
+                }
+            }
+        }
+        trace
+    };
+    let (a, b) = (run(), run());
+    assert!(a.len() > 3000);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn lowest_address_first_fit() {
+    let config = Config::DEFAULT.with_capacity(16);
+    let mut meta = meta_for(4096, config);
+    let mut heap = BuddyHeap::new(4096, config, &mut meta).unwrap();
+    let a = heap.alloc(256, 16).unwrap();
+    let b = heap.alloc(256, 16).unwrap();
+    let c = heap.alloc(256, 16).unwrap();
+    assert_eq!((a, b, c), (0, 256, 512));
+    heap.free(b).unwrap();
+    assert_eq!(heap.alloc(100, 16).unwrap(), 256, "reuses the lowest hole");
+}
+
+#[test]
+fn exact_fit_returns_the_tail_and_classic_does_not() {
+    let len = 16 * MIB;
+    let exact = Config::DEFAULT.with_capacity(16);
+    let mut meta = meta_for(len, exact);
+    let mut heap = BuddyHeap::new(len, exact, &mut meta).unwrap();
+    let a = heap.alloc(5 * MIB + 1, 16).unwrap();
+    assert_eq!(heap.usable_size(a).unwrap(), 5 * MIB + 16);
+    assert_eq!(heap.stats().bytes_free, len - (5 * MIB + 16));
+    // The returned tail is usable: 2 MiB + 1 MiB - 16 B still fit after the 5 MiB block.
+    let b = heap.alloc(2 * MIB, 16).unwrap();
+    assert!(b < 8 * MIB, "b placed in the tail at {b:#x}");
+    heap.check().unwrap();
+
+    let classic = Config::DEFAULT.with_capacity(16).with_exact_fit(false);
+    let mut meta = meta_for(len, classic);
+    let mut heap = BuddyHeap::new(len, classic, &mut meta).unwrap();
+    let a = heap.alloc(5 * MIB + 1, 16).unwrap();
+    assert_eq!(heap.usable_size(a).unwrap(), 8 * MIB);
+    assert_eq!(heap.stats().bytes_free, 8 * MIB);
+    heap.check().unwrap();
+}
+
+#[test]
+fn alignment_is_honoured_and_costs_no_space_with_exact_fit() {
+    let len = 4 * MIB;
+    let config = Config::DEFAULT.with_capacity(64);
+    let mut meta = meta_for(len, config);
+    let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+    let _first = heap.alloc(16, 16).unwrap();
+    for shift in 4..=20 {
+        let align = 1u64 << shift;
+        let o = heap.alloc(100, align).unwrap();
+        assert_eq!(o % align, 0);
+        assert_eq!(heap.usable_size(o).unwrap(), 112);
+    }
+    heap.check().unwrap();
+}
+
+#[test]
+fn every_bad_input_is_an_error_that_changes_nothing() {
+    let len = MIB;
+    let config = Config::DEFAULT.with_capacity(4);
+    let mut meta = meta_for(len, config);
+    let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+    let a = heap.alloc(1000, 16).unwrap();
+    let before = heap.stats();
+    assert_eq!(heap.alloc(10, 0), Err(Error::BadAlignment));
+    assert_eq!(heap.alloc(10, 3), Err(Error::BadAlignment));
+    assert_eq!(heap.alloc(10, 48), Err(Error::BadAlignment));
+    assert_eq!(heap.alloc(u64::MAX, 16), Err(Error::SizeOverflow));
+    assert_eq!(heap.alloc(u64::MAX - 3, 16), Err(Error::SizeOverflow));
+    assert_eq!(heap.alloc(2 * MIB, 16), Err(Error::OutOfMemory));
+    assert_eq!(heap.alloc(16, 2 * MIB), Err(Error::OutOfMemory));
+    assert_eq!(heap.free(a + 16), Err(Error::InvalidPointer), "interior");
+    assert_eq!(heap.free(a + 3), Err(Error::InvalidPointer), "misaligned");
+    assert_eq!(heap.free(len), Err(Error::InvalidPointer), "past the end");
+    assert_eq!(heap.free(u64::MAX), Err(Error::InvalidPointer));
+    assert_eq!(
+        heap.free(4096),
+        Err(Error::DoubleFree),
+        "never allocated, in free space"
+    );
+    assert_eq!(heap.usable_size(a + 16), Err(Error::InvalidPointer));
+    assert_eq!(
+        heap.realloc_in_place(a + 16, 10),
+        Err(Error::InvalidPointer)
+    );
+    assert_eq!(heap.realloc(a, u64::MAX), Err(Error::SizeOverflow));
+    assert_eq!(heap.realloc_aligned(a, 10, 3), Err(Error::BadAlignment));
+    assert_eq!(heap.stats(), before);
+    heap.check().unwrap();
+    heap.free(a).unwrap();
+    assert_eq!(heap.free(a), Err(Error::DoubleFree));
+    assert_eq!(heap.usable_size(a), Err(Error::DoubleFree));
+
+    // Construction errors.
+    let mut small = [0u64; 4];
+    assert_eq!(
+        BuddyHeap::new(len, config, &mut small).unwrap_err(),
+        Error::MetadataTooSmall
+    );
+    assert_eq!(
+        BuddyHeap::new(8, config, &mut meta).unwrap_err(),
+        Error::BadRegion
+    );
+    assert_eq!(
+        BuddyHeap::new(0, config, &mut meta).unwrap_err(),
+        Error::BadRegion
+    );
+    let bad = Config::DEFAULT.with_min_order(2);
+    assert_eq!(
+        BuddyHeap::new(len, bad, &mut meta).unwrap_err(),
+        Error::BadConfig
+    );
+    let bad = Config::DEFAULT.with_capacity(0);
+    assert_eq!(
+        BuddyHeap::new(len, bad, &mut meta).unwrap_err(),
+        Error::BadConfig
+    );
+    assert_eq!(Config::DEFAULT.metadata_words(8), 0);
+}
+
+#[test]
+fn full_size_table_is_capacity_exhausted_not_out_of_memory() {
+    let len = MIB;
+    let config = Config::DEFAULT.with_capacity(3);
+    let mut meta = meta_for(len, config);
+    let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+    let blocks: Vec<u64> = (0..3).map(|_| heap.alloc(16, 16).unwrap()).collect();
+    let before = heap.stats();
+    assert_eq!(heap.alloc(16, 16), Err(Error::CapacityExhausted));
+    assert_eq!(heap.stats(), before);
+    assert!(matches!(
+        heap.realloc(blocks[0], 4096),
+        Err(Error::CapacityExhausted)
+    ));
+    heap.free(blocks[1]).unwrap();
+    heap.alloc(16, 16).unwrap();
+    heap.check().unwrap();
+}
+
+#[test]
+fn size_zero_gives_one_minimum_block() {
+    let config = Config::DEFAULT.with_capacity(4);
+    let mut meta = meta_for(4096, config);
+    let mut heap = BuddyHeap::new(4096, config, &mut meta).unwrap();
+    let a = heap.alloc(0, 1).unwrap();
+    let b = heap.alloc(0, 1).unwrap();
+    assert_ne!(a, b);
+    assert_eq!(heap.usable_size(a).unwrap(), 16);
+    heap.free(a).unwrap();
+    heap.free(b).unwrap();
+}
+
+#[test]
+fn realloc_in_place_shrinks_grows_and_refuses() {
+    let config = Config::DEFAULT.with_capacity(8);
+    let mut meta = meta_for(MIB, config);
+    let mut heap = BuddyHeap::new(MIB, config, &mut meta).unwrap();
+    let a = heap.alloc(4096, 16).unwrap();
+    let b = heap.alloc(4096, 16).unwrap();
+    assert_eq!(b, 4096);
+    // Shrink: the tail returns to the heap.
+    assert_eq!(heap.realloc_in_place(a, 1000).unwrap(), 1008);
+    assert_eq!(heap.stats().bytes_in_use, 1008 + 4096);
+    // Grow back into the space just freed.
+    assert_eq!(heap.realloc_in_place(a, 4096).unwrap(), 4096);
+    // Cannot grow into b.
+    let before = heap.stats();
+    assert_eq!(heap.realloc_in_place(a, 4097), Err(Error::NoRoomInPlace));
+    assert_eq!(heap.stats(), before);
+    // b grows in place across several free buddy blocks.
+    assert_eq!(heap.realloc_in_place(b, 300_000).unwrap(), 300_000);
+    heap.check().unwrap();
+    // realloc moves when it must and leaves the old block live for the caller's copy.
+    match heap.realloc(a, 8192).unwrap() {
+        Realloc::Moved { offset, size, copy } => {
+            assert_ne!(offset, a);
+            assert_eq!(size, 8192);
+            assert_eq!(copy, 4096);
+            assert_eq!(heap.usable_size(a).unwrap(), 4096, "old block still live");
+            heap.free(a).unwrap();
+        }
+        other => panic!("expected a move, got {other:?}"),
+    }
+    heap.check().unwrap();
+    // A failed realloc leaves the old block untouched.
+    let before = heap.stats();
+    assert_eq!(heap.realloc(b, 2 * MIB), Err(Error::OutOfMemory));
+    assert_eq!(heap.stats(), before);
+    assert_eq!(heap.usable_size(b).unwrap(), 300_000);
+}
+
+#[test]
+fn reset_restores_a_fresh_heap() {
+    let len = 3 * MIB + 4096;
+    let config = Config::DEFAULT.with_capacity(32);
+    let mut meta = meta_for(len, config);
+    let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+    let fresh = heap.stats();
+    for i in 0..20 {
+        heap.alloc(1000 * i + 1, 16).unwrap();
+    }
+    heap.reset();
+    assert_eq!(heap.stats(), fresh);
+    heap.check().unwrap();
+}
+
+#[test]
+fn pointer_heap_carve_and_alignment_limits() {
+    let mut buf = vec![0u8; 2 * MIB as usize];
+    let region = NonNull::new(buf.as_mut_ptr()).unwrap();
+    // SAFETY: `buf` outlives the heap and nothing else uses it.
+    let mut heap = unsafe { Heap::carve(region, buf.len(), Config::DEFAULT) }.unwrap();
+    let base = heap.base().as_ptr() as usize;
+    assert_eq!(base % 4096, 0);
+    assert!(heap.contains(heap.base().as_ptr()));
+    let p = heap.alloc(100, 4096).unwrap();
+    assert_eq!(p.as_ptr() as usize % 4096, 0);
+    assert_eq!(
+        heap.alloc(100, 8192 * 1024),
+        Err(Error::BadAlignment),
+        "above the base alignment"
+    );
+    let outside = NonNull::new(buf.as_mut_ptr()).unwrap();
+    assert_eq!(
+        heap.free(outside),
+        Err(Error::InvalidPointer),
+        "the metadata is not a block"
+    );
+    // SAFETY: the heap's region is `buf`, host memory nobody else touches during the call.
+    let q = unsafe {
+        p.as_ptr().write_bytes(0xAB, 100);
+        heap.realloc(p, 50_000, 16).unwrap()
+    };
+    // SAFETY: q is a live block of at least 50 000 bytes inside buf.
+    let s = unsafe { core::slice::from_raw_parts(q.as_ptr(), 100) };
+    assert!(s.iter().all(|&b| b == 0xAB));
+    heap.free(q).unwrap();
+    heap.check().unwrap();
+    // Too small to carve anything.
+    // SAFETY: as above.
+    assert!(unsafe { Heap::carve(region, 64, Config::DEFAULT) }.is_err());
+}
+
+#[test]
+fn locked_heap_threads_never_share_a_block() {
+    static HEAP: LockedHeap = LockedHeap::new();
+    let len = 8 * MIB as usize;
+    let buf: &'static mut [u8] = Box::leak(vec![0u8; len].into_boxed_slice());
+    let base = NonNull::new(buf.as_mut_ptr()).unwrap();
+    // SAFETY: `buf` is leaked, so it lives forever and nothing else uses it.
+    unsafe { HEAP.init(base, len, Config::DEFAULT.with_capacity(4096)) }.unwrap();
+    // SAFETY: as above (a second init must refuse without writing).
+    let again = unsafe { HEAP.init(base, len, Config::DEFAULT) };
+    assert_eq!(again, Err(Error::AlreadyInitialized));
+    let threads: Vec<_> = (0..4u8)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut mine = Vec::new();
+                for i in 0..1000usize {
+                    let size = 16 + (i * 37 + t as usize * 101) % 3000;
+                    let p = HEAP.alloc(size, 16).unwrap();
+                    // SAFETY: p is a live block of at least `size` bytes owned by this thread.
+                    unsafe { p.as_ptr().write_bytes(t, size) };
+                    mine.push((p, size));
+                    if i % 3 == 0 {
+                        let (q, n) = mine.swap_remove(i % mine.len());
+                        // SAFETY: q is still live and ours.
+                        let s = unsafe { core::slice::from_raw_parts(q.as_ptr(), n) };
+                        assert!(
+                            s.iter().all(|&b| b == t),
+                            "block overwritten by another thread"
+                        );
+                        HEAP.free(q).unwrap();
+                    }
+                }
+                for (q, n) in mine {
+                    // SAFETY: as above.
+                    let s = unsafe { core::slice::from_raw_parts(q.as_ptr(), n) };
+                    assert!(s.iter().all(|&b| b == t));
+                    HEAP.free(q).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    HEAP.check().unwrap().unwrap();
+    assert_eq!(HEAP.stats().unwrap().live_blocks, 0);
+}
+
+#[test]
+fn global_alloc_interface_and_unsync_heap() {
+    use std::alloc::{GlobalAlloc, Layout};
+    static LOCKED: LockedHeap = LockedHeap::new();
+    let cell = UnsyncHeap::new();
+    let uninit = Layout::from_size_align(8, 8).unwrap();
+    // SAFETY: GlobalAlloc contract: non-zero size layout.
+    let p = unsafe { GlobalAlloc::alloc(&cell, uninit) };
+    assert!(p.is_null(), "uninitialised heap gives null");
+    let len = MIB as usize;
+    for which in 0..2 {
+        let buf: &'static mut [u8] = Box::leak(vec![0u8; len].into_boxed_slice());
+        let base = NonNull::new(buf.as_mut_ptr()).unwrap();
+        // SAFETY: leaked buffer, used by nothing else.
+        unsafe {
+            if which == 0 {
+                LOCKED.init(base, len, Config::DEFAULT).unwrap();
+            } else {
+                cell.init(base, len, Config::DEFAULT).unwrap();
+            }
+        }
+        let heap: &dyn GlobalAlloc = if which == 0 { &LOCKED } else { &cell };
+        let layout = Layout::from_size_align(1000, 256).unwrap();
+        // SAFETY: GlobalAlloc contract: non-zero layout; p is used only while live.
+        unsafe {
+            let p = heap.alloc(layout);
+            assert!(!p.is_null());
+            assert_eq!(p as usize % 256, 0);
+            p.write_bytes(7, 1000);
+            let q = heap.realloc(p, layout, 100_000);
+            assert!(!q.is_null());
+            assert!(core::slice::from_raw_parts(q, 1000).iter().all(|&b| b == 7));
+            heap.dealloc(q, Layout::from_size_align(100_000, 256).unwrap());
+            let z = heap.alloc_zeroed(Layout::from_size_align(4096, 16).unwrap());
+            assert!(core::slice::from_raw_parts(z, 4096).iter().all(|&b| b == 0));
+            heap.dealloc(z, Layout::from_size_align(4096, 16).unwrap());
+            let huge = heap.alloc(Layout::from_size_align(len * 2, 16).unwrap());
+            assert!(huge.is_null(), "failure is null");
+        }
+    }
+    assert_eq!(LOCKED.stats().unwrap().live_blocks, 0);
+    assert_eq!(cell.stats().unwrap().live_blocks, 0);
+}
