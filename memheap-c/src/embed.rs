@@ -1,0 +1,348 @@
+//! `memheap.h`: the allocator alone, over caller storage, for C runtimes and firmware.
+
+use core::ffi::c_void;
+use core::mem::{align_of, size_of};
+use core::ptr::{self, NonNull};
+
+use memheap_core::{Config, Error, Heap};
+
+/// `memheap_status_t`.
+pub type Status = i32;
+
+/// Success.
+pub const MEMHEAP_OK: Status = 0;
+/// A required pointer argument was NULL.
+pub const MEMHEAP_ERR_NULL_ARGUMENT: Status = 11;
+
+/// `memheap_config_t`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CConfig {
+    /// Minimum block order.
+    pub min_order: u32,
+    /// Size-table capacity.
+    pub capacity: usize,
+    /// Exact fit on (non-zero) or off.
+    pub exact_fit: i32,
+}
+
+/// `memheap_stats_t`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CStats {
+    /// Bytes managed.
+    pub region_bytes: u64,
+    /// Bytes in live blocks.
+    pub bytes_in_use: u64,
+    /// Bytes in free blocks.
+    pub bytes_free: u64,
+    /// Largest free block.
+    pub largest_free: u64,
+    /// Live blocks.
+    pub live_blocks: u64,
+    /// Size-table capacity.
+    pub capacity: u64,
+    /// Metadata bytes in use.
+    pub metadata_bytes: u64,
+}
+
+/// The status code of an error (the numbering of `memheap.h`).
+pub fn status_of(e: Error) -> Status {
+    match e {
+        Error::OutOfMemory => 1,
+        Error::CapacityExhausted => 2,
+        Error::InvalidPointer => 3,
+        Error::DoubleFree => 4,
+        Error::BadAlignment => 5,
+        Error::SizeOverflow => 6,
+        Error::BadRegion => 7,
+        Error::MetadataTooSmall => 8,
+        Error::BadConfig => 9,
+        Error::NoRoomInPlace => 10,
+        _ => 3,
+    }
+}
+
+fn config_of(cfg: *const CConfig) -> Config {
+    if cfg.is_null() {
+        return Config::DEFAULT;
+    }
+    // SAFETY: the caller passes NULL or a valid memheap_config_t.
+    let c = unsafe { *cfg };
+    Config {
+        min_order: c.min_order,
+        capacity: c.capacity,
+        exact_fit: c.exact_fit != 0,
+    }
+}
+
+/// Bytes at the front of the metadata storage that hold the heap handle itself.
+const HANDLE_BYTES: usize = size_of::<Heap<'static>>().next_multiple_of(8);
+
+/// `memheap_metadata_bytes`.
+#[no_mangle]
+pub extern "C" fn memheap_metadata_bytes(len: usize, cfg: *const CConfig) -> usize {
+    let words = config_of(cfg).metadata_words(len as u64);
+    if words == 0 {
+        0
+    } else {
+        HANDLE_BYTES + words * 8 + align_of::<Heap<'static>>()
+    }
+}
+
+/// `memheap_init`.
+///
+/// # Safety
+/// `meta` must be writable for `meta_bytes` bytes and used by nothing else while the heap is in
+/// use; `cfg` NULL or valid; `heap` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_init(
+    heap: *mut *mut Heap<'static>,
+    base: *mut c_void,
+    len: usize,
+    meta: *mut c_void,
+    meta_bytes: usize,
+    cfg: *const CConfig,
+) -> Status {
+    if heap.is_null() || meta.is_null() {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    }
+    let Some(base) = NonNull::new(base.cast::<u8>()) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    let config = config_of(cfg);
+    let need = memheap_metadata_bytes(len, cfg);
+    if need == 0 {
+        return status_of(if config.is_valid() {
+            Error::BadRegion
+        } else {
+            Error::BadConfig
+        });
+    }
+    if meta_bytes < need {
+        return status_of(Error::MetadataTooSmall);
+    }
+    let start = meta as usize;
+    let handle_at = start.next_multiple_of(align_of::<Heap<'static>>());
+    let words_at = (handle_at + HANDLE_BYTES).next_multiple_of(8);
+    let words = config.metadata_words(len as u64);
+    if words_at + words * 8 > start + meta_bytes {
+        return status_of(Error::MetadataTooSmall);
+    }
+    // SAFETY: [words_at, words_at + 8 * words) lies inside the caller's metadata storage (checked
+    // above), is 8-aligned, and is ours alone for the heap's life; zeroing initialises it.
+    let words = unsafe {
+        ptr::write_bytes(words_at as *mut u64, 0, words);
+        core::slice::from_raw_parts_mut(words_at as *mut u64, words)
+    };
+    match Heap::new(base, len, config, words) {
+        Ok(h) => {
+            let slot = handle_at as *mut Heap<'static>;
+            // SAFETY: `slot` is aligned for Heap and HANDLE_BYTES of storage follow it inside
+            // the caller's buffer, before the words; `heap` is valid for a write.
+            unsafe {
+                slot.write(h);
+                *heap = slot;
+            }
+            MEMHEAP_OK
+        }
+        Err(e) => status_of(e),
+    }
+}
+
+/// Borrow the heap behind a handle.
+///
+/// # Safety
+/// `h` is NULL or a handle from `memheap_init` not used concurrently.
+unsafe fn heap_mut<'a>(h: *mut Heap<'static>) -> Option<&'a mut Heap<'static>> {
+    // SAFETY: forwarded from the contract.
+    unsafe { h.as_mut() }
+}
+
+/// `memheap_alloc`.
+///
+/// # Safety
+/// `heap` from `memheap_init`; `out` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_alloc(
+    heap: *mut Heap<'static>,
+    size: usize,
+    align: usize,
+    out: *mut *mut c_void,
+) -> Status {
+    // SAFETY: forwarded from the contract.
+    let Some(h) = (unsafe { heap_mut(heap) }) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    if out.is_null() {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    }
+    match h.alloc(size, align) {
+        Ok(p) => {
+            // SAFETY: `out` is valid for a write (contract).
+            unsafe { *out = p.as_ptr().cast() };
+            MEMHEAP_OK
+        }
+        Err(e) => status_of(e),
+    }
+}
+
+/// `memheap_free`.
+///
+/// # Safety
+/// `heap` from `memheap_init`.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_free(heap: *mut Heap<'static>, p: *mut c_void) -> Status {
+    // SAFETY: forwarded from the contract.
+    let Some(h) = (unsafe { heap_mut(heap) }) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    let Some(p) = NonNull::new(p.cast::<u8>()) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    match h.free(p) {
+        Ok(()) => MEMHEAP_OK,
+        Err(e) => status_of(e),
+    }
+}
+
+/// `memheap_resize_in_place`.
+///
+/// # Safety
+/// `heap` from `memheap_init`.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_resize_in_place(
+    heap: *mut Heap<'static>,
+    p: *mut c_void,
+    new_size: usize,
+) -> Status {
+    // SAFETY: forwarded from the contract.
+    let Some(h) = (unsafe { heap_mut(heap) }) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    let Some(p) = NonNull::new(p.cast::<u8>()) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    match h.realloc_in_place(p, new_size) {
+        Ok(_) => MEMHEAP_OK,
+        Err(e) => status_of(e),
+    }
+}
+
+/// `memheap_realloc`.
+///
+/// # Safety
+/// `heap` from `memheap_init` over host memory; `out` valid for a write; nothing else accesses
+/// the block during the call.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_realloc(
+    heap: *mut Heap<'static>,
+    p: *mut c_void,
+    new_size: usize,
+    align: usize,
+    out: *mut *mut c_void,
+) -> Status {
+    // SAFETY: forwarded from the contract.
+    let Some(h) = (unsafe { heap_mut(heap) }) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    let Some(p) = NonNull::new(p.cast::<u8>()) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    if out.is_null() {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    }
+    // SAFETY: host memory, exclusive during the call (contract).
+    match unsafe { h.realloc(p, new_size, align.max(1)) } {
+        Ok(q) => {
+            // SAFETY: `out` is valid for a write (contract).
+            unsafe { *out = q.as_ptr().cast() };
+            MEMHEAP_OK
+        }
+        Err(e) => status_of(e),
+    }
+}
+
+/// `memheap_usable_size`.
+///
+/// # Safety
+/// `heap` NULL or from `memheap_init`.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_usable_size(
+    heap: *const Heap<'static>,
+    p: *const c_void,
+) -> usize {
+    // SAFETY: forwarded from the contract.
+    let Some(h) = (unsafe { heap.as_ref() }) else {
+        return 0;
+    };
+    let Some(p) = NonNull::new(p as *mut u8) else {
+        return 0;
+    };
+    h.usable_size(p).unwrap_or(0)
+}
+
+/// `memheap_get_stats`.
+///
+/// # Safety
+/// `heap` from `memheap_init`; `out` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_get_stats(heap: *const Heap<'static>, out: *mut CStats) -> Status {
+    // SAFETY: forwarded from the contract.
+    let Some(h) = (unsafe { heap.as_ref() }) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    if out.is_null() {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    }
+    let s = h.stats();
+    let c = CStats {
+        region_bytes: s.region_bytes,
+        bytes_in_use: s.bytes_in_use,
+        bytes_free: s.bytes_free,
+        largest_free: s.largest_free,
+        live_blocks: s.live_blocks,
+        capacity: s.capacity,
+        metadata_bytes: s.metadata_bytes + HANDLE_BYTES as u64,
+    };
+    // SAFETY: `out` is valid for a write (contract).
+    unsafe { out.write(c) };
+    MEMHEAP_OK
+}
+
+/// `memheap_check`.
+///
+/// # Safety
+/// `heap` from `memheap_init`.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_check(heap: *const Heap<'static>) -> Status {
+    // SAFETY: forwarded from the contract.
+    let Some(h) = (unsafe { heap.as_ref() }) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    match h.check() {
+        Ok(()) => MEMHEAP_OK,
+        Err(_) => status_of(Error::InvalidPointer),
+    }
+}
+
+/// `memheap_strerror`.
+#[no_mangle]
+pub extern "C" fn memheap_strerror(status: Status) -> *const core::ffi::c_char {
+    let s: &'static [u8] = match status {
+        0 => b"success\0",
+        1 => b"out of memory: no free block is large enough\0",
+        2 => b"size table full: too many live blocks\0",
+        3 => b"invalid pointer: not the start of a block of this heap\0",
+        4 => b"double free: the block is already free\0",
+        5 => b"bad alignment: not a power of two or larger than supported\0",
+        6 => b"size overflow\0",
+        7 => b"bad region: too short, too long or wrapping\0",
+        8 => b"metadata storage too small\0",
+        9 => b"bad configuration: min_order out of [3, 30] or capacity 0\0",
+        10 => b"cannot resize in place\0",
+        11 => b"NULL argument\0",
+        _ => b"unknown status\0",
+    };
+    s.as_ptr().cast()
+}

@@ -1,0 +1,7 @@
+//! C entry points: `memheap.h` (the allocator alone, for embedding) and, over the PE runtime of
+//! memheap-std, the OpenSHMEM routines of `shmem.h`.
+//!
+//! Built as `libmemheap.so` and `libmemheap.a`; headers in `include/`.
+#![deny(missing_docs)]
+
+pub mod embed;

@@ -1,0 +1,102 @@
+//! Helpers for the integration tests: build the C library and the launcher once (in a target
+//! directory of their own, so the nested cargo never waits on the outer one's lock), and compile
+//! C programs against them with the system C compiler.
+#![deny(missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// Where the built artefacts are.
+#[derive(Debug, Clone)]
+pub struct Build {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// Directory holding `libmemheap.so`, `libmemheap.a` and `memheap-run`.
+    pub lib_dir: PathBuf,
+    /// The C headers (`shmem.h`, `mpp/shmem.h`, `memheap.h`).
+    pub include_dir: PathBuf,
+    /// Directory for compiled test programs.
+    pub out_dir: PathBuf,
+}
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// Build `libmemheap` and the `memheap-run` launcher (release) once per test process.
+pub fn build() -> &'static Build {
+    static BUILD: OnceLock<Build> = OnceLock::new();
+    BUILD.get_or_init(|| {
+        let root = workspace_root();
+        let target = root.join("target").join("ctest");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut args = vec!["build", "--release", "-p", "memheap-c"];
+        if root.join("memheap-std/src/bin/memheap-run.rs").exists() {
+            args.extend(["-p", "memheap-std", "--bin", "memheap-run"]);
+        }
+        let out = Command::new(cargo)
+            .args(&args)
+            .arg("--target-dir")
+            .arg(&target)
+            .current_dir(&root)
+            .env_remove("RUSTFLAGS")
+            .output()
+            .expect("run cargo build");
+        assert!(
+            out.status.success(),
+            "building libmemheap failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lib_dir = target.join("release");
+        let out_dir = target.join("cprogs");
+        std::fs::create_dir_all(&out_dir).expect("create cprogs dir");
+        Build {
+            include_dir: root.join("memheap-c").join("include"),
+            root,
+            lib_dir,
+            out_dir,
+        }
+    })
+}
+
+/// Compile `tests/c/<name>.c` (plus `extra` flags) into an executable linked against the shared
+/// library; returns its path. Panics with the compiler's output on failure.
+pub fn compile_c(name: &str, extra: &[&str]) -> PathBuf {
+    let b = build();
+    let src = b.root.join("tests").join("c").join(format!("{name}.c"));
+    let exe = b.out_dir.join(name);
+    let out = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .arg("-std=c11")
+        .args(["-Wall", "-Wextra", "-Werror", "-O1"])
+        .arg("-I")
+        .arg(&b.include_dir)
+        .arg(&src)
+        .args(extra)
+        .arg("-o")
+        .arg(&exe)
+        .arg("-L")
+        .arg(&b.lib_dir)
+        // DT_RPATH (not RUNPATH) so that cargo's LD_LIBRARY_PATH, which points at the workspace's
+        // own debug build of the library, cannot shadow the one built here.
+        .arg("-Wl,--disable-new-dtags")
+        .arg(format!("-Wl,-rpath,{}", b.lib_dir.display()))
+        .arg("-lmemheap")
+        .output()
+        .expect("run the C compiler");
+    assert!(
+        out.status.success(),
+        "compiling {name}.c failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Run a program and return its output (stdout, stderr, status).
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run program")
+}
