@@ -1,9 +1,10 @@
 //! memheap-core against talc, buddy_system_allocator, linked_list_allocator and rlsf, side by
 //! side in one run. See BENCHMARKS.md at the repository root for the command and the results.
 //!
-//! * `mixed/<alloc>`: 1024 slots, each op picks a random slot and frees it if live, else
+//! * `mixed/<alloc>` (`memheap_pow2`: memheap-core in classic power-of-two mode): 1024 slots, each op picks a random slot and frees it if live, else
 //!   allocates a log-uniform size in [8 B, 64 KiB). Time per op.
 //! * `pair/<alloc>/<size>`: one `alloc` + `dealloc` of the same size on an otherwise empty heap.
+//! * `pair_warm/<alloc>/<size>`: the same with the mixed workload's ~512 live blocks in place.
 //! * `scale/<len>`: the mixed ops on memheap-core's offset heap (`BuddyHeap`, no memory) over
 //!   16 MiB and over 16 GiB.
 
@@ -42,6 +43,7 @@ fn mixed_one<A: GlobalAlloc>(c: &mut Criterion, name: &str, arena: &Arena<A>, op
 fn mixed(c: &mut Criterion) {
     let ops = mixed_ops(SEED, OPS);
     mixed_one(c, "memheap", &memheap(REGION_LEN, true), &ops);
+    mixed_one(c, "memheap_pow2", &memheap(REGION_LEN, false), &ops);
     mixed_one(c, "talc", &talc(REGION_LEN), &ops);
     mixed_one(c, "buddy_system", &buddy_system(REGION_LEN), &ops);
     mixed_one(c, "rlsf", &rlsf(REGION_LEN), &ops);
@@ -56,8 +58,15 @@ const PAIR_SIZES: [(usize, &str); 5] = [
     (1 << 20, "1MiB"),
 ];
 
-fn pair_one<A: GlobalAlloc>(c: &mut Criterion, name: &str, arena: &Arena<A>) {
-    let mut g = c.benchmark_group("pair");
+/// `warm`: run the mixed ops first and keep their ~512 live blocks during the pairs, so the
+/// heap is fragmented the way a running program's is (group `pair_warm`); otherwise the heap
+/// is empty (group `pair`).
+fn pair_one<A: GlobalAlloc>(c: &mut Criterion, name: &str, arena: &Arena<A>, warm: Option<&[Op]>) {
+    let mut background = warm.map(|ops| Mixed::new(Global(&arena.alloc), ops));
+    if let Some(m) = &mut background {
+        m.run(WARM_OPS);
+    }
+    let mut g = c.benchmark_group(if warm.is_some() { "pair_warm" } else { "pair" });
     for (size, label) in PAIR_SIZES {
         let layout = Layout::from_size_align(size, ALIGN).unwrap();
         g.bench_function(BenchmarkId::new(name, label), |b| {
@@ -75,11 +84,20 @@ fn pair_one<A: GlobalAlloc>(c: &mut Criterion, name: &str, arena: &Arena<A>) {
 }
 
 fn pair(c: &mut Criterion) {
-    pair_one(c, "memheap", &memheap(REGION_LEN, true));
-    pair_one(c, "talc", &talc(REGION_LEN));
-    pair_one(c, "buddy_system", &buddy_system(REGION_LEN));
-    pair_one(c, "rlsf", &rlsf(REGION_LEN));
-    pair_one(c, "linked_list", &linked_list(REGION_LEN));
+    pair_one(c, "memheap", &memheap(REGION_LEN, true), None);
+    pair_one(c, "talc", &talc(REGION_LEN), None);
+    pair_one(c, "buddy_system", &buddy_system(REGION_LEN), None);
+    pair_one(c, "rlsf", &rlsf(REGION_LEN), None);
+    pair_one(c, "linked_list", &linked_list(REGION_LEN), None);
+}
+
+fn pair_warm(c: &mut Criterion) {
+    let ops = mixed_ops(SEED, OPS);
+    pair_one(c, "memheap", &memheap(REGION_LEN, true), Some(&ops));
+    pair_one(c, "talc", &talc(REGION_LEN), Some(&ops));
+    pair_one(c, "buddy_system", &buddy_system(REGION_LEN), Some(&ops));
+    pair_one(c, "rlsf", &rlsf(REGION_LEN), Some(&ops));
+    pair_one(c, "linked_list", &linked_list(REGION_LEN), Some(&ops));
 }
 
 fn scale(c: &mut Criterion) {
@@ -114,5 +132,5 @@ fn config() -> Criterion {
         .sample_size(20)
 }
 
-criterion_group! { name = benches; config = config(); targets = mixed, pair, scale }
+criterion_group! { name = benches; config = config(); targets = mixed, pair, pair_warm, scale }
 criterion_main!(benches);

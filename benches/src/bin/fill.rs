@@ -76,6 +76,50 @@ fn main() {
     row("rlsf", || rlsf(REGION_LEN));
     row("linked_list", || linked_list(REGION_LEN));
 
+    // Why memheap-core stops short: what is left free after the fill, by block size.
+    let arena = memheap(REGION_LEN, true);
+    let (placed, _) = fill(&arena, 1);
+    let s = arena.alloc.stats().expect("initialised");
+    println!();
+    println!(
+        "memheap (exact fit), seed 1, after the fill: placed {:.2}%, in use {:.2}%, free {:.2}%, \
+         largest free block {} KiB; free bytes by block size:",
+        placed as f64 / REGION_LEN as f64 * 100.0,
+        s.bytes_in_use as f64 / REGION_LEN as f64 * 100.0,
+        s.bytes_free as f64 / REGION_LEN as f64 * 100.0,
+        s.largest_free >> 10
+    );
+    // Contiguous free runs (gaps between live blocks): what a first fit over runs could use.
+    let mut live = Vec::new();
+    arena
+        .alloc
+        .with(|h| h.inner().for_each_live(|o, n| live.push((o, n))))
+        .expect("init");
+    live.sort_unstable();
+    let (mut cur, mut runs) = (0u64, Vec::new());
+    for &(o, n) in &live {
+        if o > cur {
+            runs.push(o - cur);
+        }
+        cur = o + n;
+    }
+    if cur < REGION_LEN as u64 {
+        runs.push(REGION_LEN as u64 - cur);
+    }
+    runs.sort_unstable();
+    let big: u64 = runs.iter().filter(|&&r| r >= 64 << 10).sum();
+    println!(
+        "  {} contiguous free runs, largest {} KiB, median {} KiB; {:.2}% of the region is in \
+         runs of >= 64 KiB",
+        runs.len(),
+        runs.last().copied().unwrap_or(0) >> 10,
+        runs.get(runs.len() / 2).copied().unwrap_or(0) >> 10,
+        big as f64 / REGION_LEN as f64 * 100.0
+    );
+    for (order, &n) in s.free_blocks.iter().enumerate().filter(|(_, &n)| n > 0) {
+        println!("  2^{order} B: {n} blocks, {} KiB", (n << order) >> 10);
+    }
+
     println!();
     println!(
         "memheap-core metadata at the default configuration ({:?}):",
