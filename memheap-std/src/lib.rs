@@ -2,5 +2,10 @@
 //! `ptmalloc` components, and the PE runtime behind the `memheap-run` launcher.
 #![deny(missing_docs)]
 
+pub mod component;
+pub mod components;
+#[cfg(test)]
+mod conformance;
 pub mod env;
+pub mod registry;
 pub mod segment;
