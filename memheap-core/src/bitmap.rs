@@ -135,6 +135,43 @@ pub fn first(words: &[u64], layout: &Layout) -> Option<u64> {
     Some(idx)
 }
 
+/// The lowest set item at or after `i`, or `None`. `O(levels)`: it climbs the summary levels
+/// only until a word has a set bit at or after the position, then descends reading one word per
+/// level, so empty stretches of level 0 are never scanned.
+pub fn next(words: &[u64], layout: &Layout, i: u64) -> Option<u64> {
+    if i >= layout.bits {
+        return None;
+    }
+    let levels = layout.levels as usize;
+    let mut idx = i;
+    let mut level = 0;
+    loop {
+        let w = words[layout.base[level] + (idx >> 6) as usize] & (!0u64 << (idx & 63));
+        if w != 0 {
+            idx = (idx & !63) | w.trailing_zeros() as u64;
+            break;
+        }
+        // Nothing left in this word: look for the next non-empty word one level up.
+        level += 1;
+        if level == levels {
+            return None;
+        }
+        idx = (idx >> 6) + 1;
+        // Level `level` has one bit per word of the level below, which ends where this
+        // level starts.
+        if idx >= (layout.base[level] - layout.base[level - 1]) as u64 {
+            return None;
+        }
+    }
+    while level > 0 {
+        level -= 1;
+        let w = words[layout.base[level] + idx as usize];
+        debug_assert!(w != 0, "summary bit set over an empty word");
+        idx = (idx << 6) | w.trailing_zeros() as u64;
+    }
+    Some(idx)
+}
+
 /// Zero every word of the bitmap.
 pub fn reset(words: &mut [u64], layout: &Layout) {
     if layout.levels == 0 {
@@ -232,12 +269,39 @@ mod tests {
             assert_eq!(test(&w, &l, i), naive[i as usize]);
             let want = naive.iter().position(|&b| b).map(|p| p as u64);
             assert_eq!(first(&w, &l), want);
+            let from = (x >> 32) % (bits + 2);
+            let want = (from..bits).find(|&j| naive[j as usize]);
+            assert_eq!(next(&w, &l, from), want, "next from {from}");
             check(&w, &l).unwrap();
         }
         assert_eq!(count(&w, &l), naive.iter().filter(|&&b| b).count() as u64);
         reset(&mut w, &l);
         assert_eq!(first(&w, &l), None);
         assert_eq!(count(&w, &l), 0);
+    }
+
+    #[test]
+    fn next_crosses_empty_words_and_levels() {
+        // 64^3 + 5 items: four levels, a partial last word on every level.
+        let bits = 64 * 64 * 64 + 5;
+        let (l, end) = Layout::new(bits, 2);
+        assert_eq!(l.levels, 4);
+        let mut w = [0u64; 4300];
+        assert!(end <= w.len());
+        assert_eq!(next(&w, &l, 0), None);
+        for i in [1, 63, 64, 4095, 4096, 262_143, 262_144, bits - 1] {
+            set(&mut w, &l, i);
+            assert_eq!(next(&w, &l, 0), Some(i));
+            assert_eq!(next(&w, &l, i), Some(i));
+            assert_eq!(next(&w, &l, i + 1), None);
+            assert_eq!(next(&w, &l, bits + 7), None);
+            set(&mut w, &l, 0);
+            assert_eq!(next(&w, &l, 1), Some(i));
+            clear(&mut w, &l, i);
+            assert_eq!(next(&w, &l, 1), None);
+            assert_eq!(next(&w, &l, 0), Some(0));
+            clear(&mut w, &l, 0);
+        }
     }
 
     #[test]

@@ -70,9 +70,15 @@ pub struct Stats {
 /// All metadata lives in the `words` slice given to [`BuddyHeap::new`]; see
 /// [`Config::metadata_words`] for its size.
 ///
+/// * With exact fit, a request that no free buddy block can hold is placed in a run of
+///   adjacent free blocks when one is long enough (lowest aligned offset first), so the free
+///   tails of neighbouring blocks are not lost to fragmentation.
+///
 /// Complexity: `alloc` and `free` are `O(orders × levels)` word operations in the worst case
 /// (levels = `log64` of the blocks of an order), independent of how many blocks are live;
-/// the size table is `O(1)` expected.
+/// the size table is `O(1)` expected. The exception is the exact-fit run fallback of
+/// [`BuddyHeap::alloc`], `O(free blocks × orders)`, taken only when the heap would otherwise
+/// report [`Error::OutOfMemory`].
 pub struct BuddyHeap<'m> {
     words: &'m mut [u64],
     len: u64,
@@ -182,6 +188,14 @@ impl<'m> BuddyHeap<'m> {
     /// of its own, which must be freed like any other. (Callers that want "size 0 gives no
     /// block", like `shmem_malloc`, check before calling.)
     ///
+    /// Placement: the lowest-address free buddy block of the smallest order that holds the
+    /// request and its alignment (`O(orders × levels)`). With exact fit, when no such block is
+    /// left but enough bytes are free, the block goes at the lowest aligned offset of a run of
+    /// adjacent free blocks long enough to hold it; that fallback walks the free blocks in
+    /// address order, `O(free blocks × orders)`, and runs only where the heap would otherwise
+    /// be out of memory. Classic (power-of-two) mode has no fallback: its blocks stay aligned
+    /// buddy blocks. Both are deterministic.
+    ///
     /// Errors: [`Error::BadAlignment`], [`Error::SizeOverflow`], [`Error::CapacityExhausted`],
     /// [`Error::OutOfMemory`]; on error nothing changes.
     pub fn alloc(&mut self, size: u64, align: u64) -> Result<u64, Error> {
@@ -192,12 +206,13 @@ impl<'m> BuddyHeap<'m> {
         if self.table.is_full() {
             return Err(Error::CapacityExhausted);
         }
-        if need > self.top_order {
-            return Err(Error::OutOfMemory);
-        }
-        let candidates = self.nonempty & (!0u64 << need);
+        let candidates = if need > self.top_order {
+            0
+        } else {
+            self.nonempty & (!0u64 << need)
+        };
         if candidates == 0 {
-            return Err(Error::OutOfMemory);
+            return self.alloc_in_run(used, align_order.max(self.min_order));
         }
         let order = candidates.trailing_zeros();
         let map = &self.maps[order as usize];
@@ -212,6 +227,75 @@ impl<'m> BuddyHeap<'m> {
         self.table.insert(self.words, offset, used);
         self.used += used;
         Ok(offset)
+    }
+
+    /// The out-of-memory path of [`BuddyHeap::alloc`] with exact fit: no free buddy block of
+    /// the needed order is left, but the free space may still hold `used` contiguous bytes,
+    /// built of smaller free blocks next to each other (typically the returned tails of live
+    /// blocks). Place the block at the lowest offset aligned to `2^align_order` whose
+    /// `[offset, offset + used)` is all free, and claim that range.
+    ///
+    /// Deterministic (a function of the heap's state only). The walk goes from free block to
+    /// free block in address order, finding the next one with one [`bitmap::next`] per
+    /// non-empty order, so it costs `O(free blocks × orders)` bitmap probes (each
+    /// `O(log64 n)` words) and never scans empty bitmap words; it runs only when the normal
+    /// search has already failed.
+    #[cold]
+    #[inline(never)]
+    fn alloc_in_run(&mut self, used: u64, align_order: u32) -> Result<u64, Error> {
+        if !self.exact_fit || self.len - self.used < used {
+            return Err(Error::OutOfMemory);
+        }
+        let mut cur = 0u64;
+        while let Some((order, idx)) = self.next_free(cur) {
+            let start = idx << order;
+            let offset = match round_up(start, align_order) {
+                Some(o) => o,
+                None => break,
+            };
+            let end = match offset.checked_add(used) {
+                Some(e) if e <= self.len => e,
+                // Later runs start later still: nothing fits.
+                _ => break,
+            };
+            // Extend the run of free blocks from `start` until it covers `end` or stops.
+            let mut run_end = (idx + 1) << order;
+            while run_end < end {
+                match self.containing_free(run_end) {
+                    Some((o, i)) => run_end = (i + 1) << o,
+                    None => break,
+                }
+            }
+            if run_end >= end {
+                self.claim_range(offset, end);
+                self.table.insert(self.words, offset, used);
+                self.used += used;
+                return Ok(offset);
+            }
+            // `run_end` is not free (or is the end of the region): the next run starts later.
+            cur = run_end;
+        }
+        Err(Error::OutOfMemory)
+    }
+
+    /// The free block with the lowest start at or after `at`, as `(order, index)`. `at` must not
+    /// lie strictly inside a free block. `O(orders × levels)`.
+    fn next_free(&self, at: u64) -> Option<(u32, u64)> {
+        let mut best: Option<(u32, u64)> = None;
+        let mut best_start = u64::MAX;
+        let mut orders = self.nonempty;
+        while orders != 0 {
+            let order = orders.trailing_zeros();
+            orders &= orders - 1;
+            let from = at.div_ceil(1u64 << order);
+            if let Some(i) = bitmap::next(self.words, &self.maps[order as usize], from) {
+                if i << order < best_start {
+                    best_start = i << order;
+                    best = Some((order, i));
+                }
+            }
+        }
+        best
     }
 
     /// Free the block at `offset`; returns its usable size.
