@@ -122,6 +122,12 @@ impl<'m> BuddyHeap<'m> {
             order += 1;
         }
         let bitmap_words = at;
+        // The invariant behind the unchecked bitmap accesses: every layout lies inside `words`
+        // (it does whenever `words` has `metadata_words` words; checked here regardless).
+        if bitmap_words > words.len() {
+            return Err(Error::MetadataTooSmall);
+        }
+        debug_assert!(maps.iter().all(|m| bitmap::fits(m, words.len())));
         let table = SizeTable::new(at, config.capacity, min_order);
         let mut heap = BuddyHeap {
             words,
@@ -215,15 +221,13 @@ impl<'m> BuddyHeap<'m> {
             return self.alloc_in_run(used, align_order.max(self.min_order));
         }
         let order = candidates.trailing_zeros();
-        let map = &self.maps[order as usize];
-        let idx = match bitmap::first(self.words, map) {
-            Some(i) => i,
-            None => unreachable_corrupt(),
-        };
+        // SAFETY: `order` is a non-empty order of this heap, so its bitmap has an item set;
+        // its layout fits `words` (checked in `new`).
+        let idx = unsafe { bitmap::first_unchecked(self.words, &self.maps[order as usize]) };
         self.take(order, idx);
         let offset = idx << order;
         // The rest of the taken block (split halves and the exact-fit tail) goes back.
-        self.free_range(offset + used, offset + (1u64 << order));
+        self.free_tail(offset + used, offset + (1u64 << order));
         self.table.insert(self.words, offset, used);
         self.used += used;
         Ok(offset)
@@ -542,60 +546,117 @@ impl<'m> BuddyHeap<'m> {
     }
 
     /// Remove free block `idx` of `order` from the free set.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, order: u32, idx: u64) {
-        bitmap::clear(self.words, &self.maps[order as usize], idx);
-        let c = &mut self.count[order as usize];
-        *c -= 1;
-        if *c == 0 {
+        debug_assert!(order >= self.min_order && order <= self.top_order);
+        let o = order as usize & (ORDERS - 1);
+        debug_assert!(idx < self.maps[o].bits && self.count[o] > 0);
+        let c = self.count[o] - 1;
+        self.count[o] = c;
+        if c == 0 {
             self.nonempty &= !(1u64 << order);
+            // SAFETY: `idx < bits` (the block is free, so it exists), the layout of every order
+            // of this heap fits `words` (checked in `new`), and the count says `idx` was the
+            // order's only free block.
+            unsafe { bitmap::clear_only(self.words, &self.maps[o], idx) };
+        } else {
+            // SAFETY: `idx < bits` (the block is free, so it exists), and the layout of every
+            // order of this heap fits `words` (checked in `new`).
+            unsafe { bitmap::clear_unchecked(self.words, &self.maps[o], idx) };
         }
     }
 
     /// Add block `idx` of `order` to the free set, without coalescing.
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, order: u32, idx: u64) {
-        bitmap::set(self.words, &self.maps[order as usize], idx);
-        self.count[order as usize] += 1;
+        debug_assert!(order >= self.min_order && order <= self.top_order);
+        let o = order as usize & (ORDERS - 1);
+        debug_assert!(idx < self.maps[o].bits);
+        let c = self.count[o];
+        self.count[o] = c + 1;
         self.nonempty |= 1u64 << order;
-    }
-
-    /// Free one aligned block, coalescing with free buddies.
-    #[inline]
-    fn free_block(&mut self, mut order: u32, mut idx: u64) {
-        while order < self.top_order {
-            let buddy = idx ^ 1;
-            let map = &self.maps[order as usize];
-            if buddy < map.bits && bitmap::test(self.words, map, buddy) {
-                self.take(order, buddy);
-                idx >>= 1;
-                order += 1;
-            } else {
-                break;
-            }
+        if c == 0 {
+            // SAFETY: `idx < bits` (callers free blocks inside the region), the layout of every
+            // order of this heap fits `words` (checked in `new`), and a zero count means the
+            // order's bitmap is all zero.
+            unsafe { bitmap::set_only(self.words, &self.maps[o], idx) };
+        } else {
+            // SAFETY: `idx < bits` (callers free blocks inside the region), and the layout of
+            // every order of this heap fits `words` (checked in `new`).
+            unsafe { bitmap::set_unchecked(self.words, &self.maps[o], idx) };
         }
-        self.put(order, idx);
     }
 
-    /// Free `[start, end)` (multiples of the minimum block) as the largest aligned blocks that
-    /// tile it, each coalesced with its free buddies.
-    #[inline]
-    fn free_range(&mut self, start: u64, end: u64) {
+    /// Is block `idx` of `order` (which may lie past the region's end) free?
+    #[inline(always)]
+    fn block_is_free(&self, order: u32, idx: u64) -> bool {
+        let o = order as usize & (ORDERS - 1);
+        let map = &self.maps[o];
+        // An order without free blocks needs no bitmap read.
+        // SAFETY: `idx < bits` is checked first; the layout fits `words` (checked in `new`).
+        self.nonempty & (1u64 << order) != 0
+            && idx < map.bits
+            && unsafe { bitmap::test_unchecked(self.words, map, idx) }
+    }
+
+    /// Give back `[start, end)`, the unused part of a block of order `k` just taken from the
+    /// free set whose allocation starts at `end - 2^k` and ends at `start` (`end - 2^k < start
+    /// < end`). The pieces are the set bits of `end - start`, smallest first, and none of them
+    /// can coalesce: the buddy of a piece of `2^j` bytes at `p` is `[p - 2^j, p)`, which holds
+    /// the last byte of the allocation because the pieces before `p` total less than `2^j`.
+    /// So each piece is inserted without a buddy test.
+    #[inline(always)]
+    fn free_tail(&mut self, start: u64, end: u64) {
+        debug_assert!(start > 0 && start <= end);
         let mut cur = start;
         while cur < end {
-            let align = if cur == 0 {
-                1u64 << 63
-            } else {
-                lowest_bit(cur)
-            };
-            let fit = match floor_order(end - cur) {
+            let size = lowest_bit(cur);
+            let order = size.trailing_zeros();
+            debug_assert!(cur + size <= end);
+            debug_assert!(!self.block_is_free(order, (cur >> order) ^ 1));
+            self.put(order, cur >> order);
+            cur += size;
+        }
+    }
+
+    /// Free `[start, end)` (multiples of the minimum block, not free now, inside the region),
+    /// leaving only maximal free buddy blocks.
+    ///
+    /// The range is walked from its end: each piece is the largest aligned block that ends
+    /// at the current end, and it coalesces upward. A buddy on its left that lies wholly in
+    /// the part of the range still to free will be free once the walk gets there, so the two
+    /// merge without touching the bitmaps (and the walk's end moves past it); any other buddy
+    /// is tested in the bitmaps and, if free, taken out and merged. This inserts each final
+    /// block once, where freeing the pieces left to right would insert the larger pieces and
+    /// take them out again when the smaller ones coalesce into them.
+    #[inline]
+    fn free_range(&mut self, start: u64, end: u64) {
+        let top = self.top_order;
+        let mut hi = end;
+        while hi > start {
+            let align = lowest_bit(hi);
+            let fit = match floor_order(hi - start) {
                 Some(o) => 1u64 << o,
                 None => break,
             };
-            let size = align.min(fit).min(1u64 << self.top_order);
-            let order = size.trailing_zeros();
-            self.free_block(order, cur >> order);
-            cur += size;
+            let size = align.min(fit).min(1u64 << top);
+            let mut order = size.trailing_zeros();
+            hi -= size;
+            let mut idx = hi >> order;
+            while order < top {
+                if idx & 1 == 1 && hi - start >= 1u64 << order {
+                    // The left buddy is still to be freed: merge it now.
+                    hi -= 1u64 << order;
+                } else if (idx & 1 == 0 || hi == start) && self.block_is_free(order, idx ^ 1) {
+                    // A buddy outside the range (or already freed by this walk) is free.
+                    self.take(order, idx ^ 1);
+                } else {
+                    break;
+                }
+                idx >>= 1;
+                order += 1;
+            }
+            self.put(order, idx);
         }
     }
 
