@@ -135,6 +135,199 @@ pub fn first(words: &[u64], layout: &Layout) -> Option<u64> {
     Some(idx)
 }
 
+// --- unchecked forms for the heap's hot path ------------------------------------------------
+//
+// The heap builds its layouts with `Layout::new` (levels consecutive, the top level one word)
+// over its own metadata slice and checks at construction that the last word of every layout
+// lies inside it (`fits`); with that invariant, and an item index below
+// `layout.bits`, every word these functions touch is in bounds, so they skip the bounds checks.
+// Each one re-checks the invariant with `debug_assert!`s.
+
+/// Word `at` of `words`, unchecked.
+///
+/// # Safety
+/// `at < words.len()`.
+#[inline(always)]
+unsafe fn word(words: &[u64], at: usize) -> u64 {
+    debug_assert!(at < words.len());
+    // SAFETY: the caller guarantees `at < words.len()`.
+    unsafe { *words.get_unchecked(at) }
+}
+
+/// Word `at` of `words`, mutable and unchecked.
+///
+/// # Safety
+/// `at < words.len()`.
+#[inline(always)]
+unsafe fn word_mut(words: &mut [u64], at: usize) -> &mut u64 {
+    debug_assert!(at < words.len());
+    // SAFETY: the caller guarantees `at < words.len()`.
+    unsafe { words.get_unchecked_mut(at) }
+}
+
+/// Start word of `level`, unchecked.
+///
+/// # Safety
+/// `level < layout.levels` (which is at most [`MAX_LEVELS`]).
+#[inline(always)]
+unsafe fn base(layout: &Layout, level: usize) -> usize {
+    debug_assert!(level < layout.levels as usize && level < MAX_LEVELS);
+    // SAFETY: `level < layout.levels <= MAX_LEVELS`, the length of `base`.
+    unsafe { *layout.base.get_unchecked(level) }
+}
+
+/// Does every word of `layout` lie inside a slice of `len` words?
+#[inline]
+pub const fn fits(layout: &Layout, len: usize) -> bool {
+    layout.levels == 0 || layout.base[layout.levels as usize - 1] < len
+}
+
+/// [`test`] without bounds checks.
+///
+/// # Safety
+/// `layout` made by [`Layout::new`], `i < layout.bits` and [`fits`]`(layout, words.len())`.
+#[inline(always)]
+pub(crate) unsafe fn test_unchecked(words: &[u64], layout: &Layout, i: u64) -> bool {
+    debug_assert!(i < layout.bits && fits(layout, words.len()));
+    // SAFETY: `i < bits` means `levels >= 1` and word `i / 64` of level 0 exists; it lies
+    // inside `words` because the layout fits.
+    unsafe { word(words, base(layout, 0) + (i >> 6) as usize) & (1 << (i & 63)) != 0 }
+}
+
+/// [`set`] without bounds checks.
+///
+/// # Safety
+/// `layout` made by [`Layout::new`], `i < layout.bits` and [`fits`]`(layout, words.len())`.
+#[inline(always)]
+pub(crate) unsafe fn set_unchecked(words: &mut [u64], layout: &Layout, i: u64) {
+    debug_assert!(i < layout.bits && fits(layout, words.len()));
+    let mut idx = i;
+    for level in 0..layout.levels as usize {
+        // SAFETY: `level < levels`; `idx` is an item of this level (the word index of the
+        // level below), so its word exists and lies inside `words` because the layout fits.
+        let w = unsafe { word_mut(words, base(layout, level) + (idx >> 6) as usize) };
+        let was = *w;
+        *w = was | (1 << (idx & 63));
+        if was != 0 {
+            break;
+        }
+        idx >>= 6;
+    }
+}
+
+/// Set item `i` of a bitmap in which no item is set: every word on its path up the levels
+/// becomes exactly its bit (no reads).
+///
+/// # Safety
+/// `layout` made by [`Layout::new`], `i < layout.bits`, [`fits`]`(layout, words.len())`,
+/// and no item is set.
+#[inline(always)]
+pub(crate) unsafe fn set_only(words: &mut [u64], layout: &Layout, i: u64) {
+    debug_assert!(i < layout.bits && fits(layout, words.len()));
+    debug_assert!(first(words, layout).is_none());
+    let mut idx = i;
+    for level in 0..layout.levels as usize {
+        // SAFETY: as in `set_unchecked`.
+        unsafe { *word_mut(words, base(layout, level) + (idx >> 6) as usize) = 1 << (idx & 63) };
+        idx >>= 6;
+    }
+}
+
+/// [`clear`] without bounds checks.
+///
+/// # Safety
+/// `layout` made by [`Layout::new`], `i < layout.bits` and [`fits`]`(layout, words.len())`.
+#[inline(always)]
+pub(crate) unsafe fn clear_unchecked(words: &mut [u64], layout: &Layout, i: u64) {
+    debug_assert!(i < layout.bits && fits(layout, words.len()));
+    let mut idx = i;
+    for level in 0..layout.levels as usize {
+        // SAFETY: as in `set_unchecked`.
+        let w = unsafe { word_mut(words, base(layout, level) + (idx >> 6) as usize) };
+        *w &= !(1 << (idx & 63));
+        if *w != 0 {
+            break;
+        }
+        idx >>= 6;
+    }
+}
+
+/// Clear item `i`, the only item set: every word on its path up the levels becomes zero (no
+/// reads).
+///
+/// # Safety
+/// `layout` made by [`Layout::new`], `i < layout.bits`, [`fits`]`(layout, words.len())`,
+/// and `i` is the only item set.
+#[inline(always)]
+pub(crate) unsafe fn clear_only(words: &mut [u64], layout: &Layout, i: u64) {
+    debug_assert!(i < layout.bits && fits(layout, words.len()));
+    debug_assert!(first(words, layout) == Some(i) && next(words, layout, i + 1).is_none());
+    let mut idx = i;
+    for level in 0..layout.levels as usize {
+        // SAFETY: as in `set_unchecked`.
+        unsafe { *word_mut(words, base(layout, level) + (idx >> 6) as usize) = 0 };
+        idx >>= 6;
+    }
+}
+
+/// [`first`] without bounds checks, for a bitmap known to have an item set.
+///
+/// # Safety
+/// `layout` made by [`Layout::new`], [`fits`]`(layout, words.len())`, and some item is set (so `levels >= 1` and every summary
+/// bit on the way down points at a non-empty word that exists).
+#[inline(always)]
+pub(crate) unsafe fn first_unchecked(words: &[u64], layout: &Layout) -> u64 {
+    debug_assert!(fits(layout, words.len()) && first(words, layout).is_some());
+    let mut level = layout.levels as usize - 1;
+    // SAFETY: `level < levels`; the top level is one word, inside `words` as the layout fits.
+    let mut idx = unsafe { word(words, base(layout, level)) }.trailing_zeros() as u64;
+    while level > 0 {
+        level -= 1;
+        // SAFETY: `idx` is a set bit of the level above, so word `idx` of this level exists
+        // (summary bits past a level's end are zero) and lies inside `words`.
+        let w = unsafe { word(words, base(layout, level) + idx as usize) };
+        idx = (idx << 6) | w.trailing_zeros() as u64;
+    }
+    idx
+}
+
+/// The lowest set item at or after `i`, or `None`. `O(levels)`: it climbs the summary levels
+/// only until a word has a set bit at or after the position, then descends reading one word per
+/// level, so empty stretches of level 0 are never scanned.
+pub fn next(words: &[u64], layout: &Layout, i: u64) -> Option<u64> {
+    if i >= layout.bits {
+        return None;
+    }
+    let levels = layout.levels as usize;
+    let mut idx = i;
+    let mut level = 0;
+    loop {
+        let w = words[layout.base[level] + (idx >> 6) as usize] & (!0u64 << (idx & 63));
+        if w != 0 {
+            idx = (idx & !63) | w.trailing_zeros() as u64;
+            break;
+        }
+        // Nothing left in this word: look for the next non-empty word one level up.
+        level += 1;
+        if level == levels {
+            return None;
+        }
+        idx = (idx >> 6) + 1;
+        // Level `level` has one bit per word of the level below, which ends where this
+        // level starts.
+        if idx >= (layout.base[level] - layout.base[level - 1]) as u64 {
+            return None;
+        }
+    }
+    while level > 0 {
+        level -= 1;
+        let w = words[layout.base[level] + idx as usize];
+        debug_assert!(w != 0, "summary bit set over an empty word");
+        idx = (idx << 6) | w.trailing_zeros() as u64;
+    }
+    Some(idx)
+}
+
 /// Zero every word of the bitmap.
 pub fn reset(words: &mut [u64], layout: &Layout) {
     if layout.levels == 0 {
@@ -232,12 +425,39 @@ mod tests {
             assert_eq!(test(&w, &l, i), naive[i as usize]);
             let want = naive.iter().position(|&b| b).map(|p| p as u64);
             assert_eq!(first(&w, &l), want);
+            let from = (x >> 32) % (bits + 2);
+            let want = (from..bits).find(|&j| naive[j as usize]);
+            assert_eq!(next(&w, &l, from), want, "next from {from}");
             check(&w, &l).unwrap();
         }
         assert_eq!(count(&w, &l), naive.iter().filter(|&&b| b).count() as u64);
         reset(&mut w, &l);
         assert_eq!(first(&w, &l), None);
         assert_eq!(count(&w, &l), 0);
+    }
+
+    #[test]
+    fn next_crosses_empty_words_and_levels() {
+        // 64^3 + 5 items: four levels, a partial last word on every level.
+        let bits = 64 * 64 * 64 + 5;
+        let (l, end) = Layout::new(bits, 2);
+        assert_eq!(l.levels, 4);
+        let mut w = [0u64; 4300];
+        assert!(end <= w.len());
+        assert_eq!(next(&w, &l, 0), None);
+        for i in [1, 63, 64, 4095, 4096, 262_143, 262_144, bits - 1] {
+            set(&mut w, &l, i);
+            assert_eq!(next(&w, &l, 0), Some(i));
+            assert_eq!(next(&w, &l, i), Some(i));
+            assert_eq!(next(&w, &l, i + 1), None);
+            assert_eq!(next(&w, &l, bits + 7), None);
+            set(&mut w, &l, 0);
+            assert_eq!(next(&w, &l, 1), Some(i));
+            clear(&mut w, &l, i);
+            assert_eq!(next(&w, &l, 1), None);
+            assert_eq!(next(&w, &l, 0), Some(0));
+            clear(&mut w, &l, 0);
+        }
     }
 
     #[test]

@@ -128,14 +128,20 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
                         }
                     }
                     Err(Error::OutOfMemory) => {
+                        let used = size.max(1).next_multiple_of(min_block);
                         let s = heap.stats();
-                        let need = size
-                            .max(1)
-                            .next_multiple_of(min_block)
-                            .next_power_of_two()
-                            .max(align);
+                        let need = used.next_power_of_two().max(align);
                         if (s.largest_free as usize) >= need && n_live < capacity {
                             return Err("out of memory with a large enough free block");
+                        }
+                        // Exact fit also places blocks in runs of adjacent free blocks: out of
+                        // memory only when the model's free space has no aligned gap that long.
+                        let managed = heap.inner().len() as usize;
+                        if exact_fit
+                            && n_live < capacity
+                            && aligned_gap_exists(&live, managed, used, align.max(min_block))
+                        {
+                            return Err("out of memory with a long enough aligned free run");
                         }
                     }
                     Err(_) => return Err("unexpected alloc error"),
@@ -190,9 +196,20 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
                             tag: l.tag,
                         });
                     }
-                    Err(Error::OutOfMemory | Error::CapacityExhausted) => {
+                    Err(e @ (Error::OutOfMemory | Error::CapacityExhausted)) => {
                         if heap.stats() != before || !contents_ok(&l) {
                             return Err("failed realloc changed the heap or the block");
+                        }
+                        // A move allocates while the old block is still live.
+                        let used = new_size.max(1).next_multiple_of(min_block);
+                        let n_live = live.iter().filter(|l| l.is_some()).count();
+                        let managed = heap.inner().len() as usize;
+                        if e == Error::OutOfMemory
+                            && exact_fit
+                            && n_live < capacity
+                            && aligned_gap_exists(&live, managed, used, min_block)
+                        {
+                            return Err("realloc out of memory with a long enough free run");
                         }
                     }
                     Err(_) => return Err("unexpected realloc error"),
@@ -230,6 +247,32 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
         return Err("freeing everything did not restore the fresh heap");
     }
     Ok(())
+}
+
+/// Does `[0, len)` minus the live blocks hold `[o, o + used)` for some `o` that is a multiple
+/// of `align`? (The model's view of free space; no reference to the heap's bitmaps.)
+fn aligned_gap_exists(live: &[Option<Live>], len: usize, used: usize, align: usize) -> bool {
+    // Live blocks sorted by offset (insertion sort: at most MAX_LIVE of them).
+    let mut sorted = [(0usize, 0usize); MAX_LIVE];
+    let mut n = 0;
+    for l in live.iter().flatten() {
+        let mut i = n;
+        while i > 0 && sorted[i - 1].0 > l.off {
+            sorted[i] = sorted[i - 1];
+            i -= 1;
+        }
+        sorted[i] = (l.off, l.off + l.usable);
+        n += 1;
+    }
+    let mut gap_start = 0usize;
+    for &(start, end) in sorted[..n].iter().chain(core::iter::once(&(len, len))) {
+        let o = gap_start.next_multiple_of(align);
+        if o + used <= start {
+            return true;
+        }
+        gap_start = gap_start.max(end);
+    }
+    false
 }
 
 #[cfg(test)]

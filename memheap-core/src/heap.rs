@@ -70,9 +70,15 @@ pub struct Stats {
 /// All metadata lives in the `words` slice given to [`BuddyHeap::new`]; see
 /// [`Config::metadata_words`] for its size.
 ///
+/// * With exact fit, a request that no free buddy block can hold is placed in a run of
+///   adjacent free blocks when one is long enough (lowest aligned offset first), so the free
+///   tails of neighbouring blocks are not lost to fragmentation.
+///
 /// Complexity: `alloc` and `free` are `O(orders × levels)` word operations in the worst case
 /// (levels = `log64` of the blocks of an order), independent of how many blocks are live;
-/// the size table is `O(1)` expected.
+/// the size table is `O(1)` expected. The exception is the exact-fit run fallback of
+/// [`BuddyHeap::alloc`], `O(free blocks × orders)`, taken only when the heap would otherwise
+/// report [`Error::OutOfMemory`].
 pub struct BuddyHeap<'m> {
     words: &'m mut [u64],
     len: u64,
@@ -116,6 +122,12 @@ impl<'m> BuddyHeap<'m> {
             order += 1;
         }
         let bitmap_words = at;
+        // The invariant behind the unchecked bitmap accesses: every layout lies inside `words`
+        // (it does whenever `words` has `metadata_words` words; checked here regardless).
+        if bitmap_words > words.len() {
+            return Err(Error::MetadataTooSmall);
+        }
+        debug_assert!(maps.iter().all(|m| bitmap::fits(m, words.len())));
         let table = SizeTable::new(at, config.capacity, min_order);
         let mut heap = BuddyHeap {
             words,
@@ -182,6 +194,14 @@ impl<'m> BuddyHeap<'m> {
     /// of its own, which must be freed like any other. (Callers that want "size 0 gives no
     /// block", like `shmem_malloc`, check before calling.)
     ///
+    /// Placement: the lowest-address free buddy block of the smallest order that holds the
+    /// request and its alignment (`O(orders × levels)`). With exact fit, when no such block is
+    /// left but enough bytes are free, the block goes at the lowest aligned offset of a run of
+    /// adjacent free blocks long enough to hold it; that fallback walks the free blocks in
+    /// address order, `O(free blocks × orders)`, and runs only where the heap would otherwise
+    /// be out of memory. Classic (power-of-two) mode has no fallback: its blocks stay aligned
+    /// buddy blocks. Both are deterministic.
+    ///
     /// Errors: [`Error::BadAlignment`], [`Error::SizeOverflow`], [`Error::CapacityExhausted`],
     /// [`Error::OutOfMemory`]; on error nothing changes.
     pub fn alloc(&mut self, size: u64, align: u64) -> Result<u64, Error> {
@@ -192,26 +212,94 @@ impl<'m> BuddyHeap<'m> {
         if self.table.is_full() {
             return Err(Error::CapacityExhausted);
         }
-        if need > self.top_order {
-            return Err(Error::OutOfMemory);
-        }
-        let candidates = self.nonempty & (!0u64 << need);
+        let candidates = if need > self.top_order {
+            0
+        } else {
+            self.nonempty & (!0u64 << need)
+        };
         if candidates == 0 {
-            return Err(Error::OutOfMemory);
+            return self.alloc_in_run(used, align_order.max(self.min_order));
         }
         let order = candidates.trailing_zeros();
-        let map = &self.maps[order as usize];
-        let idx = match bitmap::first(self.words, map) {
-            Some(i) => i,
-            None => unreachable_corrupt(),
-        };
+        // SAFETY: `order` is a non-empty order of this heap, so its bitmap has an item set;
+        // its layout fits `words` (checked in `new`).
+        let idx = unsafe { bitmap::first_unchecked(self.words, &self.maps[order as usize]) };
         self.take(order, idx);
         let offset = idx << order;
         // The rest of the taken block (split halves and the exact-fit tail) goes back.
-        self.free_range(offset + used, offset + (1u64 << order));
+        self.free_tail(offset + used, offset + (1u64 << order));
         self.table.insert(self.words, offset, used);
         self.used += used;
         Ok(offset)
+    }
+
+    /// The out-of-memory path of [`BuddyHeap::alloc`] with exact fit: no free buddy block of
+    /// the needed order is left, but the free space may still hold `used` contiguous bytes,
+    /// built of smaller free blocks next to each other (typically the returned tails of live
+    /// blocks). Place the block at the lowest offset aligned to `2^align_order` whose
+    /// `[offset, offset + used)` is all free, and claim that range.
+    ///
+    /// Deterministic (a function of the heap's state only). The walk goes from free block to
+    /// free block in address order, finding the next one with one [`bitmap::next`] per
+    /// non-empty order, so it costs `O(free blocks × orders)` bitmap probes (each
+    /// `O(log64 n)` words) and never scans empty bitmap words; it runs only when the normal
+    /// search has already failed.
+    #[cold]
+    #[inline(never)]
+    fn alloc_in_run(&mut self, used: u64, align_order: u32) -> Result<u64, Error> {
+        if !self.exact_fit || self.len - self.used < used {
+            return Err(Error::OutOfMemory);
+        }
+        let mut cur = 0u64;
+        while let Some((order, idx)) = self.next_free(cur) {
+            let start = idx << order;
+            let offset = match round_up(start, align_order) {
+                Some(o) => o,
+                None => break,
+            };
+            let end = match offset.checked_add(used) {
+                Some(e) if e <= self.len => e,
+                // Later runs start later still: nothing fits.
+                _ => break,
+            };
+            // Extend the run of free blocks from `start` until it covers `end` or stops.
+            let mut run_end = (idx + 1) << order;
+            while run_end < end {
+                match self.containing_free(run_end) {
+                    Some((o, i)) => run_end = (i + 1) << o,
+                    None => break,
+                }
+            }
+            if run_end >= end {
+                self.claim_range(offset, end);
+                self.table.insert(self.words, offset, used);
+                self.used += used;
+                return Ok(offset);
+            }
+            // `run_end` is not free (or is the end of the region): the next run starts later.
+            cur = run_end;
+        }
+        Err(Error::OutOfMemory)
+    }
+
+    /// The free block with the lowest start at or after `at`, as `(order, index)`. `at` must not
+    /// lie strictly inside a free block. `O(orders × levels)`.
+    fn next_free(&self, at: u64) -> Option<(u32, u64)> {
+        let mut best: Option<(u32, u64)> = None;
+        let mut best_start = u64::MAX;
+        let mut orders = self.nonempty;
+        while orders != 0 {
+            let order = orders.trailing_zeros();
+            orders &= orders - 1;
+            let from = at.div_ceil(1u64 << order);
+            if let Some(i) = bitmap::next(self.words, &self.maps[order as usize], from) {
+                if i << order < best_start {
+                    best_start = i << order;
+                    best = Some((order, i));
+                }
+            }
+        }
+        best
     }
 
     /// Free the block at `offset`; returns its usable size.
@@ -458,60 +546,117 @@ impl<'m> BuddyHeap<'m> {
     }
 
     /// Remove free block `idx` of `order` from the free set.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, order: u32, idx: u64) {
-        bitmap::clear(self.words, &self.maps[order as usize], idx);
-        let c = &mut self.count[order as usize];
-        *c -= 1;
-        if *c == 0 {
+        debug_assert!(order >= self.min_order && order <= self.top_order);
+        let o = order as usize & (ORDERS - 1);
+        debug_assert!(idx < self.maps[o].bits && self.count[o] > 0);
+        let c = self.count[o] - 1;
+        self.count[o] = c;
+        if c == 0 {
             self.nonempty &= !(1u64 << order);
+            // SAFETY: `idx < bits` (the block is free, so it exists), the layout of every order
+            // of this heap fits `words` (checked in `new`), and the count says `idx` was the
+            // order's only free block.
+            unsafe { bitmap::clear_only(self.words, &self.maps[o], idx) };
+        } else {
+            // SAFETY: `idx < bits` (the block is free, so it exists), and the layout of every
+            // order of this heap fits `words` (checked in `new`).
+            unsafe { bitmap::clear_unchecked(self.words, &self.maps[o], idx) };
         }
     }
 
     /// Add block `idx` of `order` to the free set, without coalescing.
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, order: u32, idx: u64) {
-        bitmap::set(self.words, &self.maps[order as usize], idx);
-        self.count[order as usize] += 1;
+        debug_assert!(order >= self.min_order && order <= self.top_order);
+        let o = order as usize & (ORDERS - 1);
+        debug_assert!(idx < self.maps[o].bits);
+        let c = self.count[o];
+        self.count[o] = c + 1;
         self.nonempty |= 1u64 << order;
-    }
-
-    /// Free one aligned block, coalescing with free buddies.
-    #[inline]
-    fn free_block(&mut self, mut order: u32, mut idx: u64) {
-        while order < self.top_order {
-            let buddy = idx ^ 1;
-            let map = &self.maps[order as usize];
-            if buddy < map.bits && bitmap::test(self.words, map, buddy) {
-                self.take(order, buddy);
-                idx >>= 1;
-                order += 1;
-            } else {
-                break;
-            }
+        if c == 0 {
+            // SAFETY: `idx < bits` (callers free blocks inside the region), the layout of every
+            // order of this heap fits `words` (checked in `new`), and a zero count means the
+            // order's bitmap is all zero.
+            unsafe { bitmap::set_only(self.words, &self.maps[o], idx) };
+        } else {
+            // SAFETY: `idx < bits` (callers free blocks inside the region), and the layout of
+            // every order of this heap fits `words` (checked in `new`).
+            unsafe { bitmap::set_unchecked(self.words, &self.maps[o], idx) };
         }
-        self.put(order, idx);
     }
 
-    /// Free `[start, end)` (multiples of the minimum block) as the largest aligned blocks that
-    /// tile it, each coalesced with its free buddies.
-    #[inline]
-    fn free_range(&mut self, start: u64, end: u64) {
+    /// Is block `idx` of `order` (which may lie past the region's end) free?
+    #[inline(always)]
+    fn block_is_free(&self, order: u32, idx: u64) -> bool {
+        let o = order as usize & (ORDERS - 1);
+        let map = &self.maps[o];
+        // An order without free blocks needs no bitmap read.
+        // SAFETY: `idx < bits` is checked first; the layout fits `words` (checked in `new`).
+        self.nonempty & (1u64 << order) != 0
+            && idx < map.bits
+            && unsafe { bitmap::test_unchecked(self.words, map, idx) }
+    }
+
+    /// Give back `[start, end)`, the unused part of a block of order `k` just taken from the
+    /// free set whose allocation starts at `end - 2^k` and ends at `start` (`end - 2^k < start
+    /// < end`). The pieces are the set bits of `end - start`, smallest first, and none of them
+    /// can coalesce: the buddy of a piece of `2^j` bytes at `p` is `[p - 2^j, p)`, which holds
+    /// the last byte of the allocation because the pieces before `p` total less than `2^j`.
+    /// So each piece is inserted without a buddy test.
+    #[inline(always)]
+    fn free_tail(&mut self, start: u64, end: u64) {
+        debug_assert!(start > 0 && start <= end);
         let mut cur = start;
         while cur < end {
-            let align = if cur == 0 {
-                1u64 << 63
-            } else {
-                lowest_bit(cur)
-            };
-            let fit = match floor_order(end - cur) {
+            let size = lowest_bit(cur);
+            let order = size.trailing_zeros();
+            debug_assert!(cur + size <= end);
+            debug_assert!(!self.block_is_free(order, (cur >> order) ^ 1));
+            self.put(order, cur >> order);
+            cur += size;
+        }
+    }
+
+    /// Free `[start, end)` (multiples of the minimum block, not free now, inside the region),
+    /// leaving only maximal free buddy blocks.
+    ///
+    /// The range is walked from its end: each piece is the largest aligned block that ends
+    /// at the current end, and it coalesces upward. A buddy on its left that lies wholly in
+    /// the part of the range still to free will be free once the walk gets there, so the two
+    /// merge without touching the bitmaps (and the walk's end moves past it); any other buddy
+    /// is tested in the bitmaps and, if free, taken out and merged. This inserts each final
+    /// block once, where freeing the pieces left to right would insert the larger pieces and
+    /// take them out again when the smaller ones coalesce into them.
+    #[inline]
+    fn free_range(&mut self, start: u64, end: u64) {
+        let top = self.top_order;
+        let mut hi = end;
+        while hi > start {
+            let align = lowest_bit(hi);
+            let fit = match floor_order(hi - start) {
                 Some(o) => 1u64 << o,
                 None => break,
             };
-            let size = align.min(fit).min(1u64 << self.top_order);
-            let order = size.trailing_zeros();
-            self.free_block(order, cur >> order);
-            cur += size;
+            let size = align.min(fit).min(1u64 << top);
+            let mut order = size.trailing_zeros();
+            hi -= size;
+            let mut idx = hi >> order;
+            while order < top {
+                if idx & 1 == 1 && hi - start >= 1u64 << order {
+                    // The left buddy is still to be freed: merge it now.
+                    hi -= 1u64 << order;
+                } else if (idx & 1 == 0 || hi == start) && self.block_is_free(order, idx ^ 1) {
+                    // A buddy outside the range (or already freed by this walk) is free.
+                    self.take(order, idx ^ 1);
+                } else {
+                    break;
+                }
+                idx >>= 1;
+                order += 1;
+            }
+            self.put(order, idx);
         }
     }
 

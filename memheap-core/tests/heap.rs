@@ -459,3 +459,123 @@ fn global_alloc_interface_and_unsync_heap() {
     assert_eq!(LOCKED.stats().unwrap().live_blocks, 0);
     assert_eq!(cell.stats().unwrap().live_blocks, 0);
 }
+
+/// 16 blocks of 64 KiB fill 1 MiB; freeing blocks 1, 2, 5 and 6 leaves two runs of 128 KiB
+/// ([64 KiB, 192 KiB) and [320 KiB, 448 KiB)) made of 64 KiB blocks that are not buddies.
+fn fragmented(config: Config, meta: &mut [u64]) -> BuddyHeap<'_> {
+    let mut heap = BuddyHeap::new(MIB, config, meta).unwrap();
+    let blocks: Vec<u64> = (0..16).map(|_| heap.alloc(64 << 10, 16).unwrap()).collect();
+    assert_eq!(blocks[15], 15 << 16);
+    for i in [1, 2, 5, 6] {
+        heap.free(blocks[i]).unwrap();
+    }
+    assert_eq!(heap.stats().largest_free, 64 << 10);
+    heap.check().unwrap();
+    heap
+}
+
+#[test]
+fn exact_fit_places_a_block_in_a_run_of_adjacent_free_blocks() {
+    let config = Config::DEFAULT.with_capacity(32);
+    let mut meta = meta_for(MIB, config);
+    let mut heap = fragmented(config, &mut meta);
+    // No free 128 KiB block exists; the lowest run long enough takes the request.
+    assert_eq!(heap.alloc(100 << 10, 16), Ok(64 << 10));
+    assert_eq!(heap.usable_size(64 << 10), Ok(100 << 10));
+    heap.check().unwrap();
+    // Alignment: the second run starts at 320 KiB; 128 KiB alignment moves the block to 384 KiB.
+    assert_eq!(heap.alloc((48 << 10) + 16, 128 << 10), Ok(384 << 10));
+    heap.check().unwrap();
+    // What is left: [164 KiB, 192 KiB) and [320 KiB, 384 KiB), [432 KiB + 16, 448 KiB).
+    assert_eq!(heap.alloc(65 << 10, 16), Err(Error::OutOfMemory));
+    assert_eq!(heap.alloc(64 << 10, 16), Ok(320 << 10));
+    assert_eq!(heap.alloc(28 << 10, 16), Ok(164 << 10));
+    heap.check().unwrap();
+    // Frees coalesce the pieces back into whole blocks.
+    for o in [64 << 10, 384 << 10, 320 << 10, 164 << 10] {
+        heap.free(o).unwrap();
+    }
+    heap.check().unwrap();
+    assert_eq!(heap.stats().bytes_free, 4 * (64 << 10));
+}
+
+#[test]
+fn run_fallback_is_refused_when_no_run_is_long_enough_and_in_classic_mode() {
+    let config = Config::DEFAULT.with_capacity(32);
+    let mut meta = meta_for(MIB, config);
+    let mut heap = fragmented(config, &mut meta);
+    let before = heap.stats();
+    // Longer than either run, and aligned starts that leave too little room.
+    assert_eq!(heap.alloc((128 << 10) + 16, 16), Err(Error::OutOfMemory));
+    assert_eq!(heap.alloc(80 << 10, 128 << 10), Err(Error::OutOfMemory));
+    // More than the free bytes.
+    assert_eq!(heap.alloc(300 << 10, 16), Err(Error::OutOfMemory));
+    assert_eq!(heap.stats(), before);
+    heap.check().unwrap();
+
+    // Classic mode keeps power-of-two buddy blocks: no run placement.
+    let classic = config.with_exact_fit(false);
+    let mut meta = meta_for(MIB, classic);
+    let mut heap = fragmented(classic, &mut meta);
+    assert_eq!(heap.alloc(100 << 10, 16), Err(Error::OutOfMemory));
+    heap.check().unwrap();
+}
+
+#[test]
+fn exact_fit_request_larger_than_the_largest_buddy_block_of_an_odd_region() {
+    // 96 KiB = 64 KiB + 32 KiB: the largest buddy block is 64 KiB, yet 80 KiB fit.
+    let len = 96 << 10;
+    let config = Config::DEFAULT.with_capacity(8);
+    let mut meta = meta_for(len, config);
+    let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+    assert_eq!(heap.alloc(80 << 10, 16), Ok(0));
+    assert_eq!(heap.alloc(16 << 10, 16), Ok(80 << 10));
+    assert_eq!(heap.alloc(16, 16), Err(Error::OutOfMemory));
+    heap.check().unwrap();
+    heap.free(0).unwrap();
+    heap.free(80 << 10).unwrap();
+    heap.check().unwrap();
+    assert_eq!(heap.stats().largest_free, 64 << 10);
+    assert_eq!(heap.stats().bytes_free, len);
+}
+
+#[test]
+fn filling_with_run_fallback_is_deterministic_and_dense() {
+    // Random sizes until 16 failures in a row, twice: the same offsets, and more placed than
+    // aligned buddy blocks alone allow (the runs of returned tails get used).
+    let len = 4 * MIB;
+    let config = Config::DEFAULT.with_capacity(1024);
+    let run = |config: Config| {
+        let mut meta = meta_for(len, config);
+        let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+        let (mut x, mut fails, mut placed) = (7u64, 0, 0u64);
+        let mut trace = Vec::new();
+        while fails < 16 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let size = 64 + (x >> 11) % (64 << 10);
+            match heap.alloc(size, 16) {
+                Ok(o) => {
+                    fails = 0;
+                    placed += size;
+                    trace.push(o);
+                }
+                Err(e) => {
+                    assert_eq!(e, Error::OutOfMemory);
+                    fails += 1;
+                }
+            }
+        }
+        heap.check().unwrap();
+        (trace, placed)
+    };
+    let (a, placed) = run(config);
+    let (b, _) = run(config);
+    assert_eq!(a, b);
+    let (_, classic) = run(config.with_exact_fit(false));
+    assert!(
+        placed > len * 9 / 10 && placed > classic,
+        "placed {placed}, classic {classic}"
+    );
+}
