@@ -116,6 +116,11 @@ fn main() -> ExitCode {
             std::thread::sleep(Duration::from_secs(arg(1) as u64));
             Ok(())
         }
+        "env" => {
+            let v = std::env::var("SHMEM_SYMMETRIC_SIZE").unwrap_or_default();
+            println!("PE {me}: SHMEM_SYMMETRIC_SIZE={v}");
+            Ok(())
+        }
         "partial" => {
             // A line without a newline at the end, then exit.
             print!("no newline from PE {me}");
