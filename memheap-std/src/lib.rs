@@ -2,4 +2,6 @@
 //! `ptmalloc` components, and the PE runtime behind the `memheap-run` launcher.
 #![deny(missing_docs)]
 
+pub mod env;
 pub mod runtime;
+pub mod segment;
