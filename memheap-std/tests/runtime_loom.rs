@@ -12,7 +12,11 @@ use memheap_std::runtime::Barrier;
 /// `n` participants, `rounds` rounds: each writes its slot (relaxed) before the barrier and
 /// must see every other slot's value of that round after it; exactly one is "last" per round.
 fn model(n: u32, rounds: u32, spin: u32) {
-    loom::model(move || {
+    let mut builder = loom::model::Builder::new();
+    // Bounded so that the spinning variant stays in seconds; the orderings that matter
+    // (arrive / reset / publish against register / re-check / sleep) need fewer preemptions.
+    builder.preemption_bound = Some(3);
+    builder.check(move || {
         let barrier = Arc::new(Barrier::new());
         let slots: Arc<Vec<AtomicU32>> = Arc::new((0..n).map(|_| AtomicU32::new(0)).collect());
         let lasts = Arc::new(AtomicU32::new(0));
@@ -25,7 +29,10 @@ fn model(n: u32, rounds: u32, spin: u32) {
                         lasts.fetch_add(1, Ordering::Relaxed);
                     }
                     for s in slots.iter() {
-                        assert!(s.load(Ordering::Relaxed) >= round, "a write before the barrier is not visible after it");
+                        assert!(
+                            s.load(Ordering::Relaxed) >= round,
+                            "a write before the barrier is not visible after it"
+                        );
                     }
                 }
             }
@@ -45,8 +52,8 @@ fn model(n: u32, rounds: u32, spin: u32) {
 }
 
 #[test]
-fn two_pes_three_rounds() {
-    model(2, 3, 0);
+fn two_pes_two_rounds() {
+    model(2, 2, 0);
 }
 
 #[test]

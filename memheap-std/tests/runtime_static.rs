@@ -8,7 +8,14 @@ fn static_ring_put_get_at_1_2_4_16_pes() {
     for n in [1u32, 2, 4, 16] {
         let o = run(n, &["--timeout", "30"], "pe_test", &["static"]);
         assert!(o.status.success(), "{n} PEs: {}", text(&o));
-        assert_eq!(String::from_utf8_lossy(&o.stdout).matches("static ring ok").count(), n as usize, "{}", text(&o));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout)
+                .matches("static ring ok")
+                .count(),
+            n as usize,
+            "{}",
+            text(&o)
+        );
     }
 }
 

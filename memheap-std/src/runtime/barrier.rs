@@ -1,6 +1,6 @@
 //! A barrier over shared memory, for threads or for processes that map the same words.
 
-use super::sync::{fence, futex_wait, futex_wake_all, spin_hint, AtomicU32, Ordering};
+use super::sync::{fence, futex_wait, futex_wake_all, spin_hint, AtomicU32, Ordering, Parking};
 
 /// How long one futex sleep lasts before the waiter re-checks and runs its idle hook.
 pub(crate) const SLEEP_SLICE_MS: u32 = 100;
@@ -28,6 +28,8 @@ pub struct Barrier {
     arrived: AtomicU32,
     generation: AtomicU32,
     sleepers: AtomicU32,
+    /// Zero-sized in production (the kernel keeps the futex queue).
+    parking: Parking,
 }
 
 impl Default for Barrier {
@@ -44,6 +46,7 @@ impl Barrier {
             arrived: AtomicU32::new(0),
             generation: AtomicU32::new(0),
             sleepers: AtomicU32::new(0),
+            parking: Parking::new(),
         }
     }
 
@@ -54,6 +57,7 @@ impl Barrier {
             arrived: AtomicU32::new(0),
             generation: AtomicU32::new(0),
             sleepers: AtomicU32::new(0),
+            parking: Parking::new(),
         }
     }
 
@@ -82,7 +86,7 @@ impl Barrier {
                 .store(generation.wrapping_add(1), Ordering::SeqCst);
             fence(Ordering::SeqCst);
             if self.sleepers.load(Ordering::SeqCst) != 0 {
-                futex_wake_all(&self.generation);
+                futex_wake_all(&self.parking, &self.generation);
             }
             return true;
         }
@@ -94,10 +98,12 @@ impl Barrier {
         }
         loop {
             // Either the releaser sees us in `sleepers` and wakes us, or we see the new
-            // generation here or in the kernel's compare (SeqCst on both sides).
+            // generation here or in the kernel's compare: a store-buffering pattern, made safe
+            // by a SeqCst fence between the store and the load on both sides.
             self.sleepers.fetch_add(1, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
             if self.generation.load(Ordering::SeqCst) == generation {
-                futex_wait(&self.generation, generation, SLEEP_SLICE_MS);
+                futex_wait(&self.parking, &self.generation, generation, SLEEP_SLICE_MS);
             }
             self.sleepers.fetch_sub(1, Ordering::Relaxed);
             if self.generation.load(Ordering::Acquire) != generation {
@@ -110,7 +116,7 @@ impl Barrier {
     /// Wake every sleeper so that it re-checks (and runs its idle hook). Used by
     /// `global_exit` so peers blocked in a barrier notice at once.
     pub fn nudge(&self) {
-        futex_wake_all(&self.generation);
+        futex_wake_all(&self.parking, &self.generation);
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn spin_hint() {
 ///
 /// The word may be shared between processes: the futex is not `FUTEX_PRIVATE`.
 #[cfg(not(loom))]
-pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout_ms: u32) {
+pub(crate) fn futex_wait(_parking: &Parking, word: &AtomicU32, expected: u32, timeout_ms: u32) {
     let ts = libc::timespec {
         tv_sec: (timeout_ms / 1000) as libc::time_t,
         tv_nsec: ((timeout_ms % 1000) as libc::c_long) * 1_000_000,
@@ -45,19 +45,54 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout_ms: u32) {
 
 /// Wake every process or thread sleeping in [`futex_wait`] on `word`.
 #[cfg(not(loom))]
-pub(crate) fn futex_wake_all(word: &AtomicU32) {
+pub(crate) fn futex_wake_all(_parking: &Parking, word: &AtomicU32) {
     // SAFETY: FUTEX_WAKE does not access user memory beyond using the address as a key.
     unsafe {
         libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, i32::MAX);
     }
 }
 
-/// Loom stand-in for a futex wait: a yield, which the protocol sees as a spurious wake-up.
-#[cfg(loom)]
-pub(crate) fn futex_wait(_word: &AtomicU32, _expected: u32, _timeout_ms: u32) {
-    loom::thread::yield_now();
+/// Where futex waiters sleep: the kernel in production (nothing to store), a loom mutex and
+/// condition variable in the loom model.
+#[cfg(not(loom))]
+#[derive(Debug, Default)]
+pub(crate) struct Parking;
+
+#[cfg(not(loom))]
+impl Parking {
+    pub(crate) const fn new() -> Self {
+        Parking
+    }
 }
 
-/// Loom stand-in for a futex wake: waiters re-check after every yield, so nothing to do.
+/// Loom model of the kernel's futex queue for one word.
 #[cfg(loom)]
-pub(crate) fn futex_wake_all(_word: &AtomicU32) {}
+#[derive(Debug, Default)]
+pub(crate) struct Parking {
+    lock: loom::sync::Mutex<()>,
+    queue: loom::sync::Condvar,
+}
+
+#[cfg(loom)]
+impl Parking {
+    pub(crate) fn new() -> Self {
+        Parking::default()
+    }
+}
+
+/// Loom model of FUTEX_WAIT: compare and sleep atomically with respect to a wake. No timeout
+/// (a missed wake-up must show as a deadlock).
+#[cfg(loom)]
+pub(crate) fn futex_wait(parking: &Parking, word: &AtomicU32, expected: u32, _timeout_ms: u32) {
+    let guard = parking.lock.lock().unwrap();
+    if word.load(Ordering::SeqCst) == expected {
+        drop(parking.queue.wait(guard).unwrap());
+    }
+}
+
+/// Loom model of FUTEX_WAKE (all).
+#[cfg(loom)]
+pub(crate) fn futex_wake_all(parking: &Parking, _word: &AtomicU32) {
+    let _guard = parking.lock.lock().unwrap();
+    parking.queue.notify_all();
+}

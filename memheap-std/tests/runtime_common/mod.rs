@@ -13,7 +13,11 @@ pub fn launcher() -> PathBuf {
 /// An example binary (`cargo test` builds the examples next to the binaries).
 pub fn example(name: &str) -> PathBuf {
     let p = launcher().parent().unwrap().join("examples").join(name);
-    assert!(p.exists(), "{} not built (cargo test builds the examples)", p.display());
+    assert!(
+        p.exists(),
+        "{} not built (cargo test builds the examples)",
+        p.display()
+    );
     p
 }
 
