@@ -18,7 +18,10 @@ fn main() {
     };
     let n = rt.n_pes();
     let default_rounds = if n <= 2 { 200_000 } else { 20_000 };
-    let rounds: u32 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(default_rounds);
+    let rounds: u32 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default_rounds);
     for _ in 0..rounds / 10 + 1 {
         rt.barrier_all();
     }
