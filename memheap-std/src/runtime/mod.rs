@@ -21,22 +21,28 @@
 
 mod area;
 mod barrier;
+mod collective;
 mod image;
 pub mod job;
+mod peers;
 mod sync;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io::Write;
+use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub use barrier::Barrier;
 pub use job::{JobInfo, Launcher};
 
+use crate::component::ModuleStats;
+use crate::heap::Heap;
 use area::{Area, EXIT_SET};
 use image::Image;
 use job::Meet;
+use peers::PeerMap;
 
 /// Errors of the runtime. Every one carries a message meant for the user.
 #[derive(Debug)]
@@ -76,6 +82,10 @@ pub enum Error {
         /// Bytes from it.
         len: usize,
     },
+    /// The symmetric heap could not be created (the message says why).
+    Heap(String),
+    /// A heap operation failed on this PE.
+    Alloc(crate::Error),
     /// The runtime was finalized.
     Finalized,
 }
@@ -98,6 +108,8 @@ impl fmt::Display for Error {
                     "{len} bytes at {addr:#x} are not symmetric (neither heap nor static data)"
                 )
             }
+            Error::Heap(m) => f.write_str(m),
+            Error::Alloc(e) => write!(f, "heap: {e}"),
             Error::Finalized => f.write_str("the runtime was finalized"),
         }
     }
@@ -117,6 +129,8 @@ impl std::error::Error for Error {
 struct Peer {
     pid: i32,
     image_bias: usize,
+    /// Local address of the peer's heap segment (our own base for ourselves).
+    heap: usize,
 }
 
 /// A PE's view of the job. Created by [`init`]; not shared between threads (collective calls
@@ -129,9 +143,19 @@ pub struct Runtime {
     image: Image,
     peers: Vec<Peer>,
     /// Collective calls made so far (selects the argument buffer by parity).
-    #[allow(dead_code)] // used by the collective allocation routines
     seq: Cell<u64>,
     finalized: Cell<bool>,
+    /// This PE's symmetric heap (`None` after finalize).
+    heap: RefCell<Option<Heap>>,
+    /// Segment base and length (the same on every PE).
+    seg_base: usize,
+    seg_len: usize,
+    /// Mappings of the peers' segments (`None` at our own index); dropped at finalize.
+    maps: RefCell<Vec<Option<PeerMap>>>,
+    /// Compare collective-call arguments across PEs (`SHMEM_DEBUG` or a debug build).
+    check_calls: bool,
+    /// Report allocation failures on stderr (`SHMEM_DEBUG`).
+    verbose: bool,
 }
 
 /// Start the runtime: read the job from the environment, meet the other PEs, check that they
@@ -158,7 +182,17 @@ impl Runtime {
         image::allow_peers();
         let image = Image::current();
         let (dev, ino) = image::exe_id();
+        let heap = Heap::from_env();
         let me = area.slot(job.pe);
+        if let Ok(h) = &heap {
+            use std::os::fd::AsRawFd;
+            me.seg_fd
+                .store(h.segment().fd().as_raw_fd(), Ordering::Relaxed);
+            me.seg_base
+                .store(h.segment().base() as u64, Ordering::Relaxed);
+            me.seg_len
+                .store(h.segment().len() as u64, Ordering::Relaxed);
+        }
         me.pid.store(std::process::id(), Ordering::Relaxed);
         me.exe_dev.store(dev, Ordering::Relaxed);
         me.exe_ino.store(ino, Ordering::Relaxed);
@@ -193,6 +227,13 @@ impl Runtime {
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(5));
         }
+        // From here on every PE sees every slot: each one makes the same checks and reports
+        // the same problem.
+        let heap = match heap {
+            Ok(h) => h,
+            Err(e) => return Err(Error::Heap(format!("PE {}: {e}", job.pe))),
+        };
+        let (seg_base, seg_len) = (heap.segment().base() as usize, heap.segment().len());
         let mut peers = Vec::with_capacity(n as usize);
         for pe in 0..n {
             let s = area.slot(pe);
@@ -209,12 +250,52 @@ impl Runtime {
             peers.push(Peer {
                 pid: s.pid.load(Ordering::Relaxed) as i32,
                 image_bias: s.image_bias.load(Ordering::Relaxed) as usize,
+                heap: seg_base,
             });
+        }
+        let bases: Vec<(u64, u64)> = (0..n)
+            .map(|pe| {
+                (
+                    area.slot(pe).seg_base.load(Ordering::Relaxed),
+                    area.slot(pe).seg_len.load(Ordering::Relaxed),
+                )
+            })
+            .collect();
+        if let Some(bad) = bases.iter().position(|&(b, _)| b == 0) {
+            return Err(Error::Heap(format!(
+                "PE {}: PE {bad} could not create its symmetric heap (see its message)",
+                job.pe
+            )));
+        }
+        if bases.iter().any(|&b| b != bases[0]) {
+            let list: Vec<String> = bases
+                .iter()
+                .enumerate()
+                .map(|(pe, (b, l))| format!("PE {pe}: {b:#x} + {l}"))
+                .collect();
+            return Err(Error::Mismatch(format!(
+                "PE {}: the PEs' symmetric heaps are not at the same address and size ({}); \
+                 give every PE the same MEMHEAP_BASE_ADDRESS and SHMEM_SYMMETRIC_SIZE",
+                job.pe,
+                list.join(", ")
+            )));
+        }
+        let mut maps = Vec::with_capacity(n as usize);
+        for (pe, peer) in peers.iter_mut().enumerate() {
+            if pe == job.pe as usize {
+                maps.push(None);
+                continue;
+            }
+            let fd = area.slot(pe as u32).seg_fd.load(Ordering::Relaxed);
+            let map = PeerMap::open(pe, peer.pid, fd, seg_len)?;
+            peer.heap = map.base();
+            maps.push(Some(map));
         }
         // Spinning only pays when every PE has a core; otherwise sleep at once and give the core
         // to a PE that still has to arrive.
         let spin = if n <= cores() { 4000 } else { 50 };
-        Ok(Runtime {
+        let verbose = std::env::var_os("SHMEM_DEBUG").is_some();
+        let rt = Runtime {
             job,
             area,
             spin,
@@ -222,7 +303,17 @@ impl Runtime {
             peers,
             seq: Cell::new(0),
             finalized: Cell::new(false),
-        })
+            heap: RefCell::new(Some(heap)),
+            seg_base,
+            seg_len,
+            maps: RefCell::new(maps),
+            check_calls: verbose || cfg!(debug_assertions),
+            verbose,
+        };
+        // Nobody may leave init (and perhaps exit, closing its segment) before every peer
+        // has mapped every segment.
+        rt.barrier_all();
+        Ok(rt)
     }
 
     /// This PE's number, `0..n_pes()`.
@@ -326,6 +417,8 @@ impl Runtime {
             return Ok(());
         }
         self.barrier_all();
+        self.maps.borrow_mut().clear();
+        drop(self.heap.borrow_mut().take());
         Ok(())
     }
 
@@ -337,12 +430,42 @@ impl Runtime {
         }
     }
 
+    /// Whether `[addr, addr+len)` lies in the symmetric heap segment.
+    fn in_heap(&self, addr: usize, len: usize) -> bool {
+        addr >= self.seg_base
+            && addr
+                .checked_add(len)
+                .is_some_and(|e| e <= self.seg_base + self.seg_len)
+    }
+
     /// Translate `[addr, addr+len)`, a static-data range of this PE, to `pe`'s address.
     fn static_addr(&self, addr: usize, len: usize, pe: usize) -> Result<usize, Error> {
         if !self.image.contains(addr, len) {
             return Err(Error::NotSymmetric { addr, len });
         }
         Ok(addr - self.image.bias + self.peers[pe].image_bias)
+    }
+
+    /// A local address through which loads and stores reach the symmetric address `addr` on
+    /// PE `pe`: `addr` itself for this PE (heap or static data), the mapping of `pe`'s heap
+    /// for a heap address, `None` otherwise (static data of a peer, a non-symmetric address,
+    /// a PE out of range, after finalize).
+    ///
+    /// The pointer is valid until [`finalize`](Runtime::finalize); accesses through it race
+    /// with `pe`'s own accesses unless ordered by a barrier (or `quiet` and a flag).
+    pub fn ptr<T>(&self, addr: *const T, pe: usize) -> Option<NonNull<T>> {
+        let a = addr as usize;
+        if pe >= self.n_pes() || self.finalized.get() {
+            return None;
+        }
+        if pe == self.my_pe() {
+            return (self.in_heap(a, 1) || self.image.contains(a, 1))
+                .then_some(NonNull::new(addr as *mut T)?);
+        }
+        if !self.in_heap(a, 1) {
+            return None;
+        }
+        NonNull::new((a - self.seg_base + self.peers[pe].heap) as *mut T)
     }
 
     /// Copy `len` bytes from `src` (local) to the symmetric address `dest` on PE `pe`.
@@ -370,6 +493,13 @@ impl Runtime {
         if pe == self.my_pe() {
             // SAFETY: the caller guarantees `src`; `dest` is a symmetric address of our own.
             unsafe { std::ptr::copy(src, dest, len) };
+            return Ok(());
+        }
+        if self.in_heap(dest as usize, len) {
+            let to = dest as usize - self.seg_base + self.peers[pe].heap;
+            // SAFETY: `to..to+len` lies in our live mapping of `pe`'s segment (range checked,
+            // not finalized); `src` is valid for reads (caller).
+            unsafe { std::ptr::copy(src, to as *mut u8, len) };
             return Ok(());
         }
         let remote = self.static_addr(dest as usize, len, pe)?;
@@ -403,6 +533,13 @@ impl Runtime {
         if pe == self.my_pe() {
             // SAFETY: the caller guarantees `dest`; `src` is a symmetric address of our own.
             unsafe { std::ptr::copy(src, dest, len) };
+            return Ok(());
+        }
+        if self.in_heap(src as usize, len) {
+            let from = src as usize - self.seg_base + self.peers[pe].heap;
+            // SAFETY: `from..from+len` lies in our live mapping of `pe`'s segment; `dest` is
+            // valid for writes (caller).
+            unsafe { std::ptr::copy(from as *const u8, dest, len) };
             return Ok(());
         }
         let remote = self.static_addr(src as usize, len, pe)?;
@@ -456,7 +593,38 @@ impl Runtime {
 
     /// Whether `addr` is a symmetric address reachable on `pe` (heap or static data).
     pub fn addr_accessible<T>(&self, addr: *const T, pe: usize) -> bool {
-        pe < self.n_pes() && self.image.contains(addr as usize, 1)
+        pe < self.n_pes()
+            && !self.finalized.get()
+            && (self.in_heap(addr as usize, 1) || self.image.contains(addr as usize, 1))
+    }
+
+    /// Name of the selected heap component (`"buddy"`, `"ptmalloc"`, ...).
+    pub fn component(&self) -> &'static str {
+        self.heap
+            .borrow()
+            .as_ref()
+            .map(|h| h.component())
+            .unwrap_or("")
+    }
+
+    /// Statistics of this PE's heap.
+    pub fn heap_stats(&self) -> ModuleStats {
+        self.heap
+            .borrow()
+            .as_ref()
+            .map(|h| h.stats())
+            .unwrap_or_default()
+    }
+
+    /// Base address of the symmetric heap (the same on every PE) and the user heap's length.
+    pub fn heap_range(&self) -> (*mut u8, usize) {
+        let len = self
+            .heap
+            .borrow()
+            .as_ref()
+            .map(|h| h.user_range().len())
+            .unwrap_or(0);
+        (self.seg_base as *mut u8, len)
     }
 }
 
