@@ -124,3 +124,24 @@ fn different_heap_bases_are_an_error_on_every_pe() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("not at the same address"), "{}", text(&o));
 }
+
+#[test]
+fn ring_demo_runs_with_both_components() {
+    for component in ["buddy", "ptmalloc"] {
+        let o = Command::new(launcher())
+            .args(["--timeout", "30", "-n", "4"])
+            .arg(example("ring"))
+            .env("MEMHEAP_COMPONENT", component)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{component}: {}", text(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.contains(&format!("component \"{component}\"")),
+            "{}",
+            text(&o)
+        );
+        assert!(out.contains("token came back as 10"), "{}", text(&o));
+        assert!(out.contains("done: 0 live blocks"), "{}", text(&o));
+    }
+}
