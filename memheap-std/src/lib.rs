@@ -6,6 +6,7 @@ pub mod components;
 pub mod env;
 pub mod heap;
 pub mod registry;
+pub mod runtime;
 pub mod segment;
 
 #[cfg(test)]

@@ -1,0 +1,329 @@
+//! Collective allocation: every PE makes the same call, and every PE gets the same answer.
+//!
+//! Each call publishes `(op, size, align, ok, offset)` in this PE's slot of the rendezvous
+//! area (one of two buffers, by call parity, so a PE racing into the next call never
+//! overwrites what a slower PE still reads), waits in the barrier the specification requires
+//! anyway, then reads every PE's entry: the success flags are all-reduced there (if any PE
+//! failed, every PE fails and gives back what it got — nobody is left waiting in a barrier),
+//! and with symmetric-call checking the arguments are compared.
+//!
+//! | call | barrier | on failure anywhere |
+//! |---|---|---|
+//! | `malloc`, `calloc`, `align` | on exit (after the local allocation; `calloc` zeroes before it) | `None` on every PE, each frees its own block |
+//! | `free` | on entry | - |
+//! | `realloc` | on entry and on exit | `None` on every PE, every old block intact |
+//! | size 0 (`calloc`: count or size 0), `free(None)` | none | `None` |
+
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering;
+
+use super::{flush_std, Error, Runtime};
+use crate::component::MIN_ALIGN;
+
+/// Operation codes published in the rendezvous area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+enum Op {
+    Malloc = 1,
+    Calloc = 2,
+    Align = 3,
+    ReallocEntry = 4,
+    ReallocExit = 5,
+    Free = 6,
+}
+
+impl Op {
+    fn from_u32(v: u32) -> Option<Op> {
+        [
+            Op::Malloc,
+            Op::Calloc,
+            Op::Align,
+            Op::ReallocEntry,
+            Op::ReallocExit,
+            Op::Free,
+        ]
+        .into_iter()
+        .find(|o| *o as u32 == v)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Op::Malloc => "malloc",
+            Op::Calloc => "calloc",
+            Op::Align => "align",
+            Op::ReallocEntry | Op::ReallocExit => "realloc",
+            Op::Free => "free",
+        }
+    }
+
+    fn describe(self, size: u64, align: u64) -> String {
+        match self {
+            Op::Malloc => format!("malloc(size={size})"),
+            Op::Calloc => format!("calloc(count={align}, size={size})"),
+            Op::Align => format!("align(align={align}, size={size})"),
+            Op::ReallocEntry | Op::ReallocExit => format!("realloc(size={size})"),
+            Op::Free => "free".to_string(),
+        }
+    }
+}
+
+/// No offset (failed or not applicable).
+const NO_OFFSET: u64 = u64::MAX;
+
+/// One PE's published entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    op: u32,
+    size: u64,
+    align: u64,
+    ok: bool,
+    offset: u64,
+}
+
+impl Runtime {
+    /// Publish `mine`, barrier, and return every PE's entry; with call checking, a mismatch
+    /// of `(op, size, align)` — or of the resulting offsets — ends the job on every PE.
+    fn exchange(&self, mine: Entry) -> Vec<Entry> {
+        let seq = self.seq.get();
+        self.seq.set(seq + 1);
+        let idx = (seq & 1) as usize;
+        let c = &self.area.slot(self.job.pe).coll[idx];
+        c.op.store(mine.op, Ordering::Relaxed);
+        c.size.store(mine.size, Ordering::Relaxed);
+        c.align.store(mine.align, Ordering::Relaxed);
+        c.ok.store(mine.ok as u32, Ordering::Relaxed);
+        c.offset.store(mine.offset, Ordering::Relaxed);
+        self.barrier_all();
+        let all: Vec<Entry> = (0..self.job.n_pes)
+            .map(|pe| {
+                let c = &self.area.slot(pe).coll[idx];
+                Entry {
+                    op: c.op.load(Ordering::Relaxed),
+                    size: c.size.load(Ordering::Relaxed),
+                    align: c.align.load(Ordering::Relaxed),
+                    ok: c.ok.load(Ordering::Relaxed) != 0,
+                    offset: c.offset.load(Ordering::Relaxed),
+                }
+            })
+            .collect();
+        if self.check_calls {
+            let args = |e: &Entry| (e.op, e.size, e.align);
+            let args_differ = all.iter().any(|e| args(e) != args(&all[0]));
+            let all_ok = all.iter().all(|e| e.ok);
+            let offsets_differ = all_ok && all.iter().any(|e| e.offset != all[0].offset);
+            if args_differ || offsets_differ {
+                let what = if args_differ {
+                    "arguments differ"
+                } else {
+                    "the PEs' heaps returned different offsets"
+                };
+                let mut msg = format!(
+                    "memheap: PE {}: symmetric-call check failed in a collective {} ({what}):",
+                    self.my_pe(),
+                    Op::from_u32(mine.op).map_or("call", Op::name)
+                );
+                for (pe, e) in all.iter().enumerate() {
+                    let call = Op::from_u32(e.op)
+                        .map_or_else(|| format!("op {}", e.op), |o| o.describe(e.size, e.align));
+                    msg.push_str(&format!("\n  PE {pe}: {call}"));
+                    if offsets_differ {
+                        msg.push_str(&format!(" -> offset {:#x}", e.offset));
+                    }
+                }
+                msg.push_str("\nevery PE must make the same collective calls with the same arguments; ending the job");
+                eprintln!("{msg}");
+                // Let every PE print before anyone exits (the launcher stops the others as
+                // soon as one exits).
+                self.barrier_all();
+                flush_std();
+                std::process::exit(1);
+            }
+        }
+        all
+    }
+
+    fn offset_of(&self, p: Option<NonNull<u8>>) -> u64 {
+        p.map_or(NO_OFFSET, |p| {
+            (p.as_ptr() as usize).wrapping_sub(self.seg_base) as u64
+        })
+    }
+
+    fn report(&self, call: &str, all: &[Entry], local: Option<&crate::Error>) {
+        if self.verbose {
+            let failed: Vec<usize> = all
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| !e.ok)
+                .map(|(pe, _)| pe)
+                .collect();
+            let why = local.map(|e| format!(" (here: {e})")).unwrap_or_default();
+            eprintln!("memheap: PE {}: {call} failed on PE(s) {failed:?}{why}; returning None on every PE", self.my_pe());
+        }
+    }
+
+    /// Run `f` on the heap (an error after finalize).
+    fn with_heap<R>(
+        &self,
+        f: impl FnOnce(&mut crate::Heap) -> Result<R, crate::Error>,
+    ) -> Result<R, crate::Error> {
+        match self.heap.borrow_mut().as_mut() {
+            Some(h) => f(h),
+            None => Err(crate::Error::Uninitialized),
+        }
+    }
+
+    /// The end of malloc/calloc/align: exchange, then keep the block or give it back.
+    fn finish_alloc(
+        &self,
+        op: Op,
+        size: u64,
+        align: u64,
+        local: Result<NonNull<u8>, crate::Error>,
+    ) -> Option<NonNull<u8>> {
+        let p = local.as_ref().ok().copied();
+        let all = self.exchange(Entry {
+            op: op as u32,
+            size,
+            align,
+            ok: p.is_some(),
+            offset: self.offset_of(p),
+        });
+        if all.iter().all(|e| e.ok) {
+            return p;
+        }
+        if let Some(p) = p {
+            let _ = self.with_heap(|h| h.free(p));
+        }
+        self.report(&op.describe(size, align), &all, local.as_ref().err());
+        None
+    }
+
+    /// Collective `shmem_malloc`: `size` bytes, aligned to 16, at the same address on every
+    /// PE. `None` for size 0 (no barrier) and, on every PE, when any PE's heap cannot satisfy
+    /// the request. Barrier on exit.
+    pub fn malloc(&self, size: usize) -> Option<NonNull<u8>> {
+        if size == 0 {
+            return None;
+        }
+        let local = self.with_heap(|h| h.alloc(size));
+        self.finish_alloc(Op::Malloc, size as u64, MIN_ALIGN as u64, local)
+    }
+
+    /// Collective `shmem_calloc`: `count * size` zeroed bytes (zeroed before the exit
+    /// barrier). `None` if either is 0 (no barrier), if the product overflows, or on failure
+    /// anywhere (on every PE).
+    pub fn calloc(&self, count: usize, size: usize) -> Option<NonNull<u8>> {
+        if count == 0 || size == 0 {
+            return None;
+        }
+        let local = match count.checked_mul(size) {
+            Some(total) => self.with_heap(|h| h.alloc(total)).inspect(|p| {
+                // SAFETY: `p` is a fresh block of at least `total` bytes in our heap.
+                unsafe { p.as_ptr().write_bytes(0, total) }
+            }),
+            None => Err(crate::Error::SizeOverflow),
+        };
+        self.finish_alloc(Op::Calloc, size as u64, count as u64, local)
+    }
+
+    /// Collective `shmem_align`: `size` bytes whose address is a multiple of `align`. An
+    /// alignment that is not a power of two is rounded up to one (at least 16), as real test
+    /// suites expect; alignment 0 fails on every PE. `None` for size 0 (no barrier).
+    pub fn align(&self, align: usize, size: usize) -> Option<NonNull<u8>> {
+        if size == 0 {
+            return None;
+        }
+        let local = match align.checked_next_power_of_two() {
+            _ if align == 0 => Err(crate::Error::BadAlignment),
+            Some(a) => self.with_heap(|h| h.align(a.max(MIN_ALIGN), size)),
+            None => Err(crate::Error::BadAlignment),
+        };
+        self.finish_alloc(Op::Align, size as u64, align as u64, local)
+    }
+
+    /// Collective `shmem_free`. `None` does nothing (no barrier); otherwise a barrier on entry
+    /// (so no PE still uses the block), then the block is freed. A pointer the heap did not
+    /// hand out is an error (on the PEs where it is one), never corruption.
+    pub fn free(&self, ptr: Option<NonNull<u8>>) -> Result<(), Error> {
+        let Some(p) = ptr else { return Ok(()) };
+        self.exchange(Entry {
+            op: Op::Free as u32,
+            size: 0,
+            align: 0,
+            ok: true,
+            offset: self.offset_of(Some(p)),
+        });
+        self.with_heap(|h| h.free(p)).map_err(Error::Alloc)
+    }
+
+    /// Collective `shmem_realloc`: resize the block at `ptr` to `size` bytes, keeping
+    /// `min(old, new)` bytes of contents. `ptr == None` is [`malloc`](Runtime::malloc);
+    /// `size == 0` is [`free`](Runtime::free) and returns `None`. Barriers on entry and exit.
+    ///
+    /// On failure anywhere every PE returns `None` and keeps its old block, contents intact.
+    /// Growth allocates the new block before giving back the old one (so a failure on any PE
+    /// can be undone everywhere); shrinking is done in place where the component can.
+    pub fn realloc(&self, ptr: Option<NonNull<u8>>, size: usize) -> Option<NonNull<u8>> {
+        let Some(old) = ptr else {
+            return self.malloc(size);
+        };
+        if size == 0 {
+            let _ = self.free(Some(old));
+            return None;
+        }
+        let old_size = self.with_heap(|h| h.usable_size(old));
+        let entry = Entry {
+            op: Op::ReallocEntry as u32,
+            size: size as u64,
+            align: 0,
+            ok: old_size.is_ok(),
+            offset: self.offset_of(Some(old)),
+        };
+        let all = self.exchange(entry);
+        let old_size = match old_size {
+            Ok(s) if all.iter().all(|e| e.ok) => s,
+            other => {
+                self.report(
+                    &format!("realloc(size={size}) (invalid old block)"),
+                    &all,
+                    other.as_ref().err(),
+                );
+                return None;
+            }
+        };
+        let (local, moved) = if size <= old_size {
+            // Shrink: in place if the component can; otherwise the old block serves as is.
+            (
+                Ok(self.with_heap(|h| h.realloc(old, size)).unwrap_or(old)),
+                false,
+            )
+        } else {
+            let new = self.with_heap(|h| h.alloc(size));
+            if let Ok(n) = new {
+                // SAFETY: both blocks are live in our heap and distinct; `old_size` bytes are
+                // readable from `old` and writable at `n` (its size is > old_size).
+                unsafe { std::ptr::copy_nonoverlapping(old.as_ptr(), n.as_ptr(), old_size) };
+            }
+            (new, true)
+        };
+        let p = local.as_ref().ok().copied();
+        let all = self.exchange(Entry {
+            op: Op::ReallocExit as u32,
+            size: size as u64,
+            align: 0,
+            ok: p.is_some(),
+            offset: self.offset_of(p),
+        });
+        if all.iter().all(|e| e.ok) {
+            if moved {
+                let _ = self.with_heap(|h| h.free(old));
+            }
+            return p;
+        }
+        if let (Some(n), true) = (p, moved) {
+            let _ = self.with_heap(|h| h.free(n));
+        }
+        self.report(&format!("realloc(size={size})"), &all, local.as_ref().err());
+        None
+    }
+}

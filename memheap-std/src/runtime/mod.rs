@@ -1,0 +1,676 @@
+//! The PE runtime: who am I, how many PEs, a barrier, and access to the peers' memory.
+//!
+//! ```no_run
+//! let rt = memheap_std::runtime::init()?;
+//! println!("PE {} of {}", rt.my_pe(), rt.n_pes());
+//! rt.barrier_all();
+//! rt.finalize()?;
+//! # Ok::<(), memheap_std::runtime::Error>(())
+//! ```
+//!
+//! Start the PEs with `memheap-run -n N prog` (see [`job`] for the environment it sets), with
+//! Open MPI's `mpirun` or a PMI launcher on one machine, or alone (one PE).
+//!
+//! * **Rendezvous**: all PEs and the launcher share one small area (see the `area` module)
+//!   holding the barrier, what each PE publishes (pid, executable, segment), collective-call
+//!   arguments and the `global_exit` word.
+//! * **Barrier**: [`Barrier`], a generation-counter barrier that spins briefly, then sleeps on
+//!   a cross-process futex; while asleep it notices a `global_exit` or a dead peer.
+//! * **Static and global variables** of the main executable are symmetric too; see
+//!   [`Runtime::put_bytes`].
+
+mod area;
+mod barrier;
+mod collective;
+mod image;
+pub mod job;
+mod peers;
+mod sync;
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::io::Write;
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+pub use barrier::Barrier;
+pub use job::{JobInfo, Launcher};
+
+use crate::component::ModuleStats;
+use crate::heap::Heap;
+use area::{Area, EXIT_SET};
+use image::Image;
+use job::Meet;
+use peers::PeerMap;
+
+/// Errors of the runtime. Every one carries a message meant for the user.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An environment variable has a value the runtime cannot use.
+    BadEnv {
+        /// The variable.
+        var: &'static str,
+        /// Its value (empty when unset).
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The PEs could not meet (timeout, peers elsewhere).
+    Rendezvous(String),
+    /// The PEs disagree (different programs, different heap bases, ...).
+    Mismatch(String),
+    /// A system call failed.
+    Os {
+        /// What was being done.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A PE number out of range.
+    BadPe {
+        /// The PE asked for.
+        pe: usize,
+        /// PEs in the job.
+        n_pes: usize,
+    },
+    /// An address that is not symmetric (not in the heap, nor in static data).
+    NotSymmetric {
+        /// The address.
+        addr: usize,
+        /// Bytes from it.
+        len: usize,
+    },
+    /// The symmetric heap could not be created (the message says why).
+    Heap(String),
+    /// A heap operation failed on this PE.
+    Alloc(crate::Error),
+    /// The runtime was finalized.
+    Finalized,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::BadEnv { var, value, reason } if value.is_empty() => {
+                write!(f, "{var}: {reason}")
+            }
+            Error::BadEnv { var, value, reason } => write!(f, "{var}={value:?}: {reason}"),
+            Error::Rendezvous(m) | Error::Mismatch(m) => f.write_str(m),
+            Error::Os { what, source } => write!(f, "{what}: {source}"),
+            Error::BadPe { pe, n_pes } => {
+                write!(f, "PE {pe} does not exist (the job has {n_pes} PEs)")
+            }
+            Error::NotSymmetric { addr, len } => {
+                write!(
+                    f,
+                    "{len} bytes at {addr:#x} are not symmetric (neither heap nor static data)"
+                )
+            }
+            Error::Heap(m) => f.write_str(m),
+            Error::Alloc(e) => write!(f, "heap: {e}"),
+            Error::Finalized => f.write_str("the runtime was finalized"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Os { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// What the runtime knows about a peer.
+#[derive(Clone, Copy, Debug)]
+struct Peer {
+    pid: i32,
+    image_bias: usize,
+    /// Local address of the peer's heap segment (our own base for ourselves).
+    heap: usize,
+}
+
+/// A PE's view of the job. Created by [`init`]; not shared between threads (collective calls
+/// keep a sequence number).
+#[derive(Debug)]
+pub struct Runtime {
+    job: JobInfo,
+    area: Area,
+    spin: u32,
+    image: Image,
+    peers: Vec<Peer>,
+    /// Collective calls made so far (selects the argument buffer by parity).
+    seq: Cell<u64>,
+    finalized: Cell<bool>,
+    /// This PE's symmetric heap (`None` after finalize).
+    heap: RefCell<Option<Heap>>,
+    /// Segment base and length (the same on every PE).
+    seg_base: usize,
+    seg_len: usize,
+    /// Mappings of the peers' segments (`None` at our own index); dropped at finalize.
+    maps: RefCell<Vec<Option<PeerMap>>>,
+    /// Compare collective-call arguments across PEs (`SHMEM_DEBUG` or a debug build).
+    check_calls: bool,
+    /// Report allocation failures on stderr (`SHMEM_DEBUG`).
+    verbose: bool,
+}
+
+/// Start the runtime: read the job from the environment, meet the other PEs, check that they
+/// run the same program. See [`JobInfo`] for the sources of rank and size.
+pub fn init() -> Result<Runtime, Error> {
+    Runtime::init(JobInfo::from_env()?)
+}
+
+fn cores() -> u32 {
+    std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1)
+}
+
+impl Runtime {
+    /// Start the runtime for `job`.
+    pub fn init(job: JobInfo) -> Result<Runtime, Error> {
+        let n = job.n_pes;
+        let area = match &job.meet {
+            Meet::Fd(fd) => Area::attach_fd(*fd, n)?,
+            Meet::Shm(name) => Area::rendezvous_shm(name, job.pe, n, job.timeout)?,
+            Meet::Alone => Area::create_memfd(1)?.0,
+        };
+        image::allow_peers();
+        let image = Image::current();
+        let (dev, ino) = image::exe_id();
+        let heap = Heap::from_env();
+        let me = area.slot(job.pe);
+        if let Ok(h) = &heap {
+            use std::os::fd::AsRawFd;
+            me.seg_fd
+                .store(h.segment().fd().as_raw_fd(), Ordering::Relaxed);
+            me.seg_base
+                .store(h.segment().base() as u64, Ordering::Relaxed);
+            me.seg_len
+                .store(h.segment().len() as u64, Ordering::Relaxed);
+        }
+        me.pid.store(std::process::id(), Ordering::Relaxed);
+        me.exe_dev.store(dev, Ordering::Relaxed);
+        me.exe_ino.store(ino, Ordering::Relaxed);
+        me.image_bias.store(image.bias as u64, Ordering::Relaxed);
+        let header = area.header();
+        let now = header.attached.fetch_add(1, Ordering::AcqRel) + 1;
+        let shm_name = match &job.meet {
+            Meet::Shm(name) => Some(name.as_str()),
+            _ => None,
+        };
+        if let (Some(name), true) = (shm_name, now == n) {
+            area::unlink_shm(name); // everyone is in: the name is no longer needed
+        }
+        let deadline = Instant::now() + job.timeout;
+        let mut pause = Duration::from_micros(50);
+        loop {
+            let attached = header.attached.load(Ordering::Acquire);
+            if attached >= n {
+                break;
+            }
+            if Instant::now() >= deadline {
+                if let Some(name) = shm_name {
+                    area::unlink_shm(name);
+                }
+                return Err(Error::Rendezvous(format!(
+                    "PE {} of {n}: only {attached} of {n} PEs arrived within {:.1} s; are the PEs on \
+                     different machines? memheap's shared-memory runtime needs every PE on one machine",
+                    job.pe,
+                    job.timeout.as_secs_f64()
+                )));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(5));
+        }
+        // From here on every PE sees every slot: each one makes the same checks and reports
+        // the same problem.
+        let heap = match heap {
+            Ok(h) => h,
+            Err(e) => return Err(Error::Heap(format!("PE {}: {e}", job.pe))),
+        };
+        let (seg_base, seg_len) = (heap.segment().base() as usize, heap.segment().len());
+        let mut peers = Vec::with_capacity(n as usize);
+        for pe in 0..n {
+            let s = area.slot(pe);
+            if (
+                s.exe_dev.load(Ordering::Relaxed),
+                s.exe_ino.load(Ordering::Relaxed),
+            ) != (dev, ino)
+            {
+                return Err(Error::Mismatch(format!(
+                    "PE {} and PE {pe} run different executables; every PE must run the same program",
+                    job.pe
+                )));
+            }
+            peers.push(Peer {
+                pid: s.pid.load(Ordering::Relaxed) as i32,
+                image_bias: s.image_bias.load(Ordering::Relaxed) as usize,
+                heap: seg_base,
+            });
+        }
+        let bases: Vec<(u64, u64)> = (0..n)
+            .map(|pe| {
+                (
+                    area.slot(pe).seg_base.load(Ordering::Relaxed),
+                    area.slot(pe).seg_len.load(Ordering::Relaxed),
+                )
+            })
+            .collect();
+        if let Some(bad) = bases.iter().position(|&(b, _)| b == 0) {
+            return Err(Error::Heap(format!(
+                "PE {}: PE {bad} could not create its symmetric heap (see its message)",
+                job.pe
+            )));
+        }
+        if bases.iter().any(|&b| b != bases[0]) {
+            let list: Vec<String> = bases
+                .iter()
+                .enumerate()
+                .map(|(pe, (b, l))| format!("PE {pe}: {b:#x} + {l}"))
+                .collect();
+            return Err(Error::Mismatch(format!(
+                "PE {}: the PEs' symmetric heaps are not at the same address and size ({}); \
+                 give every PE the same MEMHEAP_BASE_ADDRESS and SHMEM_SYMMETRIC_SIZE",
+                job.pe,
+                list.join(", ")
+            )));
+        }
+        let mut maps = Vec::with_capacity(n as usize);
+        for (pe, peer) in peers.iter_mut().enumerate() {
+            if pe == job.pe as usize {
+                maps.push(None);
+                continue;
+            }
+            let fd = area.slot(pe as u32).seg_fd.load(Ordering::Relaxed);
+            let map = PeerMap::open(pe, peer.pid, fd, seg_len)?;
+            peer.heap = map.base();
+            maps.push(Some(map));
+        }
+        // Spinning only pays when every PE has a core; otherwise sleep at once and give the core
+        // to a PE that still has to arrive.
+        let spin = if n <= cores() { 4000 } else { 50 };
+        let verbose = std::env::var_os("SHMEM_DEBUG").is_some();
+        let rt = Runtime {
+            job,
+            area,
+            spin,
+            image,
+            peers,
+            seq: Cell::new(0),
+            finalized: Cell::new(false),
+            heap: RefCell::new(Some(heap)),
+            seg_base,
+            seg_len,
+            maps: RefCell::new(maps),
+            check_calls: verbose || cfg!(debug_assertions),
+            verbose,
+        };
+        // Nobody may leave init (and perhaps exit, closing its segment) before every peer
+        // has mapped every segment.
+        rt.barrier_all();
+        Ok(rt)
+    }
+
+    /// This PE's number, `0..n_pes()`.
+    pub fn my_pe(&self) -> usize {
+        self.job.pe as usize
+    }
+
+    /// Number of PEs in the job.
+    pub fn n_pes(&self) -> usize {
+        self.job.n_pes as usize
+    }
+
+    /// The job as read from the environment.
+    pub fn job(&self) -> &JobInfo {
+        &self.job
+    }
+
+    fn check_pe(&self, pe: usize) -> Result<(), Error> {
+        if pe < self.n_pes() {
+            Ok(())
+        } else {
+            Err(Error::BadPe {
+                pe,
+                n_pes: self.n_pes(),
+            })
+        }
+    }
+
+    /// Complete this PE's outstanding puts (a sequentially consistent fence: puts are plain
+    /// stores, so ordering them is all that is left to do).
+    pub fn quiet(&self) {
+        std::sync::atomic::fence(Ordering::SeqCst);
+    }
+
+    /// Order this PE's puts to each PE (same as [`quiet`](Runtime::quiet) here).
+    pub fn fence(&self) {
+        std::sync::atomic::fence(Ordering::SeqCst);
+    }
+
+    /// Wait until every PE has called `barrier_all`; implies [`quiet`](Runtime::quiet), and
+    /// every PE's stores before the barrier are visible to every PE after it.
+    ///
+    /// While waiting, a PE notices a `global_exit` from a peer (and exits with its status) and
+    /// a peer that died (and exits with an error), so it never waits forever.
+    pub fn barrier_all(&self) {
+        self.quiet();
+        let mut slices = 0u32;
+        self.area
+            .header()
+            .barrier
+            .wait_with(self.job.n_pes, self.spin, || {
+                slices += 1;
+                self.check_job(slices % 10 == 0);
+            });
+    }
+
+    /// Exit if a peer called `global_exit`; with `peers`, also if a peer process is gone.
+    fn check_job(&self, peers: bool) {
+        let h = self.area.header();
+        let word = h.exit.load(Ordering::Acquire);
+        if word & EXIT_SET != 0 {
+            flush_std();
+            std::process::exit(word as u32 as i32);
+        }
+        if peers {
+            for (pe, p) in self.peers.iter().enumerate() {
+                // SAFETY: signal 0 only checks that the process exists.
+                let gone = unsafe { libc::kill(p.pid, 0) } != 0
+                    && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+                if gone {
+                    eprintln!(
+                        "memheap: PE {}: PE {pe} (pid {}) has died; ending",
+                        self.my_pe(),
+                        p.pid
+                    );
+                    flush_std();
+                    std::process::exit(1);
+                }
+            }
+        }
+    }
+
+    /// End the whole job with `status`: every PE exits (the launcher stops the others and exits
+    /// with `status`; under other launchers peers blocked in a barrier exit with `status`).
+    pub fn global_exit(&self, status: i32) -> ! {
+        let h = self.area.header();
+        // Only the first caller's status counts.
+        let word = EXIT_SET | (self.job.pe as u64) << 32 | status as u32 as u64;
+        let _ = h
+            .exit
+            .compare_exchange(0, word, Ordering::AcqRel, Ordering::Acquire);
+        h.barrier.nudge();
+        flush_std();
+        std::process::exit(status)
+    }
+
+    /// Leave the job: a barrier (so no peer still reaches into our memory), then release
+    /// everything. Idempotent; after it, communication calls fail with [`Error::Finalized`].
+    pub fn finalize(&self) -> Result<(), Error> {
+        if self.finalized.replace(true) {
+            return Ok(());
+        }
+        self.barrier_all();
+        self.maps.borrow_mut().clear();
+        drop(self.heap.borrow_mut().take());
+        Ok(())
+    }
+
+    fn live(&self) -> Result<(), Error> {
+        if self.finalized.get() {
+            Err(Error::Finalized)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether `[addr, addr+len)` lies in the symmetric heap segment.
+    fn in_heap(&self, addr: usize, len: usize) -> bool {
+        addr >= self.seg_base
+            && addr
+                .checked_add(len)
+                .is_some_and(|e| e <= self.seg_base + self.seg_len)
+    }
+
+    /// Translate `[addr, addr+len)`, a static-data range of this PE, to `pe`'s address.
+    fn static_addr(&self, addr: usize, len: usize, pe: usize) -> Result<usize, Error> {
+        if !self.image.contains(addr, len) {
+            return Err(Error::NotSymmetric { addr, len });
+        }
+        Ok(addr - self.image.bias + self.peers[pe].image_bias)
+    }
+
+    /// A local address through which loads and stores reach the symmetric address `addr` on
+    /// PE `pe`: `addr` itself for this PE (heap or static data), the mapping of `pe`'s heap
+    /// for a heap address, `None` otherwise (static data of a peer, a non-symmetric address,
+    /// a PE out of range, after finalize).
+    ///
+    /// The pointer is valid until [`finalize`](Runtime::finalize); accesses through it race
+    /// with `pe`'s own accesses unless ordered by a barrier (or `quiet` and a flag).
+    pub fn ptr<T>(&self, addr: *const T, pe: usize) -> Option<NonNull<T>> {
+        let a = addr as usize;
+        if pe >= self.n_pes() || self.finalized.get() {
+            return None;
+        }
+        if pe == self.my_pe() {
+            return (self.in_heap(a, 1) || self.image.contains(a, 1))
+                .then_some(NonNull::new(addr as *mut T)?);
+        }
+        if !self.in_heap(a, 1) {
+            return None;
+        }
+        NonNull::new((a - self.seg_base + self.peers[pe].heap) as *mut T)
+    }
+
+    /// Copy `len` bytes from `src` (local) to the symmetric address `dest` on PE `pe`.
+    ///
+    /// `dest` may be in the symmetric heap or in the static/global data of the executable (its
+    /// address on this PE: the copy reaches the same variable on `pe`). The copy is complete
+    /// when the call returns; use [`quiet`](Runtime::quiet) or a barrier to order it against
+    /// later stores.
+    ///
+    /// # Safety
+    /// `src` must be valid for `len` bytes of reads; on PE `pe`, `dest..dest+len` must not be
+    /// accessed concurrently in a way that races (the usual SHMEM rules).
+    pub unsafe fn put_bytes(
+        &self,
+        dest: *mut u8,
+        src: *const u8,
+        len: usize,
+        pe: usize,
+    ) -> Result<(), Error> {
+        self.live()?;
+        self.check_pe(pe)?;
+        if len == 0 {
+            return Ok(());
+        }
+        if pe == self.my_pe() {
+            // SAFETY: the caller guarantees `src`; `dest` is a symmetric address of our own.
+            unsafe { std::ptr::copy(src, dest, len) };
+            return Ok(());
+        }
+        if self.in_heap(dest as usize, len) {
+            let to = dest as usize - self.seg_base + self.peers[pe].heap;
+            // SAFETY: `to..to+len` lies in our live mapping of `pe`'s segment (range checked,
+            // not finalized); `src` is valid for reads (caller).
+            unsafe { std::ptr::copy(src, to as *mut u8, len) };
+            return Ok(());
+        }
+        let remote = self.static_addr(dest as usize, len, pe)?;
+        // SAFETY: `src` valid for `len` reads (caller); the kernel checks the remote range.
+        unsafe { image::cross_copy(self.peers[pe].pid, src as *mut u8, remote, len, true) }.map_err(
+            |e| Error::Os {
+                what: format!(
+                    "process_vm_writev to PE {pe} (static data; needs ptrace permission)"
+                ),
+                source: e,
+            },
+        )
+    }
+
+    /// Copy `len` bytes from the symmetric address `src` on PE `pe` to `dest` (local).
+    ///
+    /// # Safety
+    /// `dest` must be valid for `len` bytes of writes; see [`put_bytes`](Runtime::put_bytes).
+    pub unsafe fn get_bytes(
+        &self,
+        dest: *mut u8,
+        src: *const u8,
+        len: usize,
+        pe: usize,
+    ) -> Result<(), Error> {
+        self.live()?;
+        self.check_pe(pe)?;
+        if len == 0 {
+            return Ok(());
+        }
+        if pe == self.my_pe() {
+            // SAFETY: the caller guarantees `dest`; `src` is a symmetric address of our own.
+            unsafe { std::ptr::copy(src, dest, len) };
+            return Ok(());
+        }
+        if self.in_heap(src as usize, len) {
+            let from = src as usize - self.seg_base + self.peers[pe].heap;
+            // SAFETY: `from..from+len` lies in our live mapping of `pe`'s segment; `dest` is
+            // valid for writes (caller).
+            unsafe { std::ptr::copy(from as *const u8, dest, len) };
+            return Ok(());
+        }
+        let remote = self.static_addr(src as usize, len, pe)?;
+        // SAFETY: `dest` valid for `len` writes (caller); the kernel checks the remote range.
+        unsafe { image::cross_copy(self.peers[pe].pid, dest, remote, len, false) }.map_err(|e| {
+            Error::Os {
+                what: format!(
+                    "process_vm_readv from PE {pe} (static data; needs ptrace permission)"
+                ),
+                source: e,
+            }
+        })
+    }
+
+    /// Typed [`put_bytes`](Runtime::put_bytes): `src` to `dest[..src.len()]` on `pe`.
+    ///
+    /// # Safety
+    /// As for [`put_bytes`](Runtime::put_bytes).
+    pub unsafe fn put<T: Copy>(&self, dest: *mut T, src: &[T], pe: usize) -> Result<(), Error> {
+        // SAFETY: forwarded contract; `src` is a valid slice.
+        unsafe {
+            self.put_bytes(
+                dest.cast(),
+                src.as_ptr().cast(),
+                std::mem::size_of_val(src),
+                pe,
+            )
+        }
+    }
+
+    /// Typed [`get_bytes`](Runtime::get_bytes): `src[..dest.len()]` on `pe` into `dest`.
+    ///
+    /// # Safety
+    /// As for [`get_bytes`](Runtime::get_bytes).
+    pub unsafe fn get<T: Copy>(
+        &self,
+        dest: &mut [T],
+        src: *const T,
+        pe: usize,
+    ) -> Result<(), Error> {
+        // SAFETY: forwarded contract; `dest` is a valid mutable slice.
+        unsafe {
+            self.get_bytes(
+                dest.as_mut_ptr().cast(),
+                src.cast(),
+                std::mem::size_of_val(dest),
+                pe,
+            )
+        }
+    }
+
+    /// Whether `addr` is a symmetric address reachable on `pe` (heap or static data).
+    pub fn addr_accessible<T>(&self, addr: *const T, pe: usize) -> bool {
+        pe < self.n_pes()
+            && !self.finalized.get()
+            && (self.in_heap(addr as usize, 1) || self.image.contains(addr as usize, 1))
+    }
+
+    /// Name of the selected heap component (`"buddy"`, `"ptmalloc"`, ...).
+    pub fn component(&self) -> &'static str {
+        self.heap
+            .borrow()
+            .as_ref()
+            .map(|h| h.component())
+            .unwrap_or("")
+    }
+
+    /// Statistics of this PE's heap.
+    pub fn heap_stats(&self) -> ModuleStats {
+        self.heap
+            .borrow()
+            .as_ref()
+            .map(|h| h.stats())
+            .unwrap_or_default()
+    }
+
+    /// Base address of the symmetric heap (the same on every PE) and the user heap's length.
+    pub fn heap_range(&self) -> (*mut u8, usize) {
+        let len = self
+            .heap
+            .borrow()
+            .as_ref()
+            .map(|h| h.user_range().len())
+            .unwrap_or(0);
+        (self.seg_base as *mut u8, len)
+    }
+}
+
+/// The launcher's side of a job's rendezvous area (used by `memheap-run`; other launchers do
+/// not need it).
+#[derive(Debug)]
+pub struct JobArea {
+    area: Area,
+    fd: std::os::fd::OwnedFd,
+}
+
+impl JobArea {
+    /// Create the area for `n_pes` PEs as an anonymous memfd (close-on-exec: clear the flag
+    /// in each PE before `exec`, and pass the fd number in `MEMHEAP_JOB_FD`).
+    pub fn create(n_pes: u32) -> Result<JobArea, Error> {
+        if n_pes == 0 {
+            return Err(Error::BadPe { pe: 0, n_pes: 0 });
+        }
+        let (area, fd) = Area::create_memfd(n_pes)?;
+        Ok(JobArea { area, fd })
+    }
+
+    /// The memfd's descriptor.
+    pub fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.fd.as_fd()
+    }
+
+    /// `Some((pe, status))` once a PE called `global_exit(status)`.
+    pub fn global_exit(&self) -> Option<(u32, i32)> {
+        let h = self.area.header();
+        let word = h.exit.load(Ordering::Acquire);
+        (word & EXIT_SET != 0).then_some((((word & !EXIT_SET) >> 32) as u32, word as u32 as i32))
+    }
+
+    /// PEs that have attached so far.
+    pub fn attached(&self) -> u32 {
+        self.area
+            .header()
+            .attached
+            .load(Ordering::Acquire)
+            .min(self.area.n_pes())
+    }
+}
+
+fn flush_std() {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+}
