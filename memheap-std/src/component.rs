@@ -35,6 +35,13 @@ pub struct ModuleStats {
     pub live_blocks: u64,
     /// Bytes of process-private memory holding the module's metadata (approximate).
     pub metadata_bytes: u64,
+    /// Bytes not in live blocks: `region_bytes - bytes_in_use` (for `ptmalloc` this includes
+    /// dlmalloc's chunk headers).
+    pub bytes_free: u64,
+    /// The largest block the module can certainly still hand out (`buddy`: its largest free
+    /// block; `ptmalloc`: the untouched part of the region past its cursor — free chunks
+    /// behind the cursor may be larger).
+    pub largest_free: u64,
 }
 
 /// One allocator instance over one region, as built by [`Component::init`].

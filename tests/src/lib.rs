@@ -35,10 +35,8 @@ pub fn build() -> &'static Build {
         let root = workspace_root();
         let target = root.join("target").join("ctest");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut args = vec!["build", "--release", "-p", "memheap-c"];
-        if root.join("memheap-std/src/bin/memheap-run.rs").exists() {
-            args.extend(["-p", "memheap-std", "--bin", "memheap-run"]);
-        }
+        // `--lib` builds libmemheap (memheap-c's library); `--bin` the launcher.
+        let args = ["build", "--release", "-p", "memheap-c", "-p", "memheap-std", "--lib", "--bin", "memheap-run"];
         let out = Command::new(cargo)
             .args(&args)
             .arg("--target-dir")
@@ -99,4 +97,69 @@ pub fn compile_c(name: &str, extra: &[&str]) -> PathBuf {
 /// Run a program and return its output (stdout, stderr, status).
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run program")
+}
+
+/// What a job run under `memheap-run` produced.
+#[derive(Debug)]
+pub struct JobOutput {
+    /// Exit code of the launcher (`None` if it died on a signal).
+    pub code: Option<i32>,
+    /// Everything the PEs (and the launcher) wrote to stdout.
+    pub stdout: String,
+    /// Everything written to stderr.
+    pub stderr: String,
+}
+
+impl JobOutput {
+    /// Did the job exit 0?
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Run `exe args` on `n` PEs with `memheap-run` (timeout `timeout_s` seconds), with extra
+/// environment variables.
+pub fn run_job(
+    n: u32,
+    exe: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    timeout_s: u32,
+) -> JobOutput {
+    let b = build();
+    let launcher = b.lib_dir.join("memheap-run");
+    assert!(
+        launcher.exists(),
+        "memheap-run was not built at {}",
+        launcher.display()
+    );
+    let mut cmd = Command::new(&launcher);
+    cmd.arg("--timeout")
+        .arg(timeout_s.to_string())
+        .arg("-n")
+        .arg(n.to_string())
+        .arg("--")
+        .arg(exe);
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    // Do not let the test harness's own settings leak into the jobs.
+    for k in [
+        "SHMEM_DEBUG",
+        "SHMEM_INFO",
+        "SHMEM_VERSION",
+        "MEMHEAP_COMPONENT",
+        "MEMHEAP_VERBOSE",
+    ] {
+        if !env.iter().any(|(e, _)| *e == k) {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd.output().expect("run memheap-run");
+    JobOutput {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }

@@ -172,6 +172,8 @@ impl Module for BuddyModule {
                     bytes_in_use: s.bytes_in_use,
                     live_blocks: s.live_blocks,
                     metadata_bytes: s.metadata_bytes,
+                    bytes_free: s.bytes_free,
+                    largest_free: s.largest_free,
                 }
             }
             None => ModuleStats { region_bytes: self.region.len() as u64, ..ModuleStats::default() },

@@ -257,16 +257,21 @@ impl Module for PtmallocModule {
     fn stats(&self) -> ModuleStats {
         let region_bytes = self.region.len() as u64;
         match &self.inner {
-            Some(i) => ModuleStats {
+            Some(i) => {
+                let reserved = (i.dl.allocator().cursor.get() - i.dl.allocator().start) as u64;
+                ModuleStats {
                 region_bytes,
-                reserved_bytes: (i.dl.allocator().cursor.get() - i.dl.allocator().start) as u64,
+                reserved_bytes: reserved,
+                bytes_free: region_bytes - i.bytes_in_use.min(region_bytes),
+                largest_free: region_bytes - reserved.min(region_bytes),
                 bytes_in_use: i.bytes_in_use,
                 live_blocks: i.live.len() as u64,
                 // Entries plus hashbrown's control byte; independent of the base address
                 // and of the map's history.
                 metadata_bytes: (i.live.len() * (2 * std::mem::size_of::<usize>() + 1)
                     + std::mem::size_of::<Inner>()) as u64,
-            },
+                }
+            }
             None => ModuleStats { region_bytes, ..ModuleStats::default() },
         }
     }

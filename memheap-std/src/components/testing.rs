@@ -242,12 +242,15 @@ impl Module for FirstFitModule {
         if self.finalized {
             return ModuleStats { region_bytes, ..ModuleStats::default() };
         }
+        let bytes_in_use: u64 = self.live.values().map(|&l| l as u64).sum();
         ModuleStats {
             region_bytes,
             reserved_bytes: region_bytes,
-            bytes_in_use: self.live.values().map(|&l| l as u64).sum(),
+            bytes_in_use,
             live_blocks: self.live.len() as u64,
             metadata_bytes: ((self.live.len() + self.free.len()) * 32) as u64,
+            bytes_free: region_bytes - bytes_in_use,
+            largest_free: self.free.values().map(|&l| l as u64).max().unwrap_or(0),
         }
     }
 

@@ -1,0 +1,731 @@
+//! The OpenSHMEM entry points of `shmem.h`, over the PE runtime of memheap-std.
+//!
+//! Thin by design: argument checks and the specification's semantics live here (which PE
+//! numbers are valid, what a NULL means, which routine an error names); barriers, collective
+//! allocation and peer access are the runtime's.
+//!
+//! Threads: `shmem_init_thread` provides at most `SHMEM_THREAD_SERIALIZED`. The runtime keeps
+//! per-PE state (collective call numbers, the heap) without locks, so calls must not overlap;
+//! `SERIALIZED` is exactly that promise from the program.
+
+use std::cell::UnsafeCell;
+use std::ffi::{c_char, c_int, c_long, c_void};
+use std::io::Write;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicI32, AtomicU8, Ordering};
+
+use memheap_std::runtime::{self, Runtime};
+
+/// `SHMEM_THREAD_SINGLE`.
+pub const SHMEM_THREAD_SINGLE: c_int = 0;
+/// `SHMEM_THREAD_SERIALIZED`: the most this library provides.
+pub const SHMEM_THREAD_SERIALIZED: c_int = 2;
+/// `SHMEM_THREAD_MULTIPLE`.
+pub const SHMEM_THREAD_MULTIPLE: c_int = 3;
+
+/// `SHMEM_MAJOR_VERSION`.
+pub const MAJOR: c_int = 1;
+/// `SHMEM_MINOR_VERSION`.
+pub const MINOR: c_int = 5;
+/// `SHMEM_VENDOR_STRING`, NUL-terminated.
+pub const VENDOR: &[u8] = b"memheap\0";
+/// `SHMEM_MAX_NAME_LEN`.
+pub const MAX_NAME_LEN: usize = 256;
+
+const NEVER: u8 = 0;
+const RUNNING: u8 = 1;
+const FINALIZED: u8 = 2;
+
+/// The process's runtime. Written once by `shmem_init` (under the `SERIALIZED` contract: no
+/// other call runs concurrently), read by every other entry point afterwards.
+struct Global {
+    state: AtomicU8,
+    thread_level: AtomicI32,
+    rt: UnsafeCell<Option<Runtime>>,
+}
+
+// SAFETY: `rt` is written only by `shmem_init`, before `state` becomes RUNNING (Release), and
+// read only after observing RUNNING (Acquire). Entry points never run concurrently (the
+// library provides at most SHMEM_THREAD_SERIALIZED, and says so through shmem_init_thread and
+// shmem_query_thread), so the runtime's interior mutability is never used from two threads at
+// once.
+unsafe impl Sync for Global {}
+
+static G: Global = Global {
+    state: AtomicU8::new(NEVER),
+    thread_level: AtomicI32::new(SHMEM_THREAD_SINGLE),
+    rt: UnsafeCell::new(None),
+};
+
+fn flush() {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+}
+
+/// Print `msg` naming `routine` and end the job with status 1 (all PEs, through the runtime
+/// when there is one).
+fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
+    let pe = running().map(|r| r.my_pe() as i64).unwrap_or(-1);
+    eprintln!("memheap: PE {pe}: {routine}: {msg}");
+    flush();
+    match running() {
+        Some(r) => r.global_exit(1),
+        None => std::process::exit(1),
+    }
+}
+
+/// The runtime, if `shmem_init` has run and `shmem_finalize` has not.
+fn running() -> Option<&'static Runtime> {
+    if G.state.load(Ordering::Acquire) != RUNNING {
+        return None;
+    }
+    // SAFETY: RUNNING was published after `rt` was written and `rt` is never written again
+    // while RUNNING (see `Global`).
+    unsafe { (*G.rt.get()).as_ref() }
+}
+
+/// The runtime, or a fatal error naming `routine`.
+fn rt(routine: &str) -> &'static Runtime {
+    match running() {
+        Some(r) => r,
+        None => match G.state.load(Ordering::Acquire) {
+            FINALIZED => fatal(routine, format_args!("called after shmem_finalize")),
+            _ => fatal(routine, format_args!("called before shmem_init")),
+        },
+    }
+}
+
+/// A PE number from C, checked against the job, or a fatal error naming `routine` and the PE.
+fn pe_index(r: &Runtime, pe: c_int, routine: &str) -> usize {
+    if pe < 0 || pe as usize >= r.n_pes() {
+        fatal(
+            routine,
+            format_args!(
+                "PE {pe} is out of range (the job has PEs 0..{})",
+                r.n_pes() - 1
+            ),
+        );
+    }
+    pe as usize
+}
+
+/// One table of every environment variable, printed by `SHMEM_INFO`.
+const INFO: &[(&str, &str)] = &[
+    ("SHMEM_SYMMETRIC_SIZE", "size of the symmetric heap per PE: integer or float with an optional k/K m/M g/G t/T suffix (default 256M)"),
+    ("SMA_SYMMETRIC_SIZE", "deprecated synonym of SHMEM_SYMMETRIC_SIZE, used only when that is unset"),
+    ("SHMEM_DEBUG", "any value: check that collective allocations get the same arguments on every PE, and report failed allocations with the size asked for, the bytes free and the largest free block"),
+    ("SHMEM_INFO", "any value: print this table at shmem_init (PE 0)"),
+    ("SHMEM_VERSION", "any value: print the library's name and OpenSHMEM version at shmem_init (PE 0)"),
+    ("MEMHEAP_COMPONENT", "heap components to consider: buddy, ptmalloc, a list, or ^name to exclude"),
+    ("MEMHEAP_<NAME>_PRIORITY", "override a component's priority (e.g. MEMHEAP_BUDDY_PRIORITY=200)"),
+    ("MEMHEAP_VERBOSE", "1: print each stage of component selection"),
+    ("MEMHEAP_BASE_ADDRESS", "address of the symmetric heap, the same on every PE (default 0x200000000000)"),
+    ("MEMHEAP_HUGEPAGES", "auto|on|off: back the heap with huge pages"),
+];
+
+fn announce(r: &Runtime) {
+    if r.my_pe() != 0 {
+        return;
+    }
+    if std::env::var_os("SHMEM_VERSION").is_some() {
+        println!(
+            "memheap {}: OpenSHMEM {MAJOR}.{MINOR}",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    if std::env::var_os("SHMEM_INFO").is_some() {
+        println!(
+            "memheap {} (OpenSHMEM {MAJOR}.{MINOR}), heap component: {}",
+            env!("CARGO_PKG_VERSION"),
+            r.component()
+        );
+        println!("environment variables:");
+        for (name, meaning) in INFO {
+            let value = std::env::var(name)
+                .map(|v| format!(" = {v:?}"))
+                .unwrap_or_default();
+            println!("  {name}{value}: {meaning}");
+        }
+    }
+    flush();
+}
+
+// ---- setup, exit and query -------------------------------------------------------------------
+
+/// `shmem_init`: start the runtime (a no-op if it is running).
+#[no_mangle]
+pub extern "C" fn shmem_init() {
+    match G.state.load(Ordering::Acquire) {
+        RUNNING => return,
+        FINALIZED => fatal(
+            "shmem_init",
+            format_args!("the library cannot be initialised again after shmem_finalize"),
+        ),
+        _ => {}
+    }
+    let r = match runtime::init() {
+        Ok(r) => r,
+        Err(e) => fatal("shmem_init", format_args!("{e}")),
+    };
+    // SAFETY: state is NEVER, so no reader exists yet, and calls do not overlap (see Global).
+    unsafe { *G.rt.get() = Some(r) };
+    G.state.store(RUNNING, Ordering::Release);
+    if let Some(r) = running() {
+        announce(r);
+    }
+}
+
+/// `shmem_init_thread`: as `shmem_init`; provides `min(requested, SHMEM_THREAD_SERIALIZED)`.
+///
+/// # Safety
+/// `provided` is NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn shmem_init_thread(requested: c_int, provided: *mut c_int) -> c_int {
+    shmem_init();
+    let level = requested.clamp(SHMEM_THREAD_SINGLE, SHMEM_THREAD_SERIALIZED);
+    G.thread_level.store(level, Ordering::Relaxed);
+    if !provided.is_null() {
+        // SAFETY: non-null and valid for a write (contract).
+        unsafe { *provided = level };
+    }
+    0
+}
+
+/// `shmem_query_thread`.
+///
+/// # Safety
+/// `provided` is NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn shmem_query_thread(provided: *mut c_int) {
+    if !provided.is_null() {
+        // SAFETY: non-null and valid for a write (contract).
+        unsafe { *provided = G.thread_level.load(Ordering::Relaxed) };
+    }
+}
+
+/// `shmem_finalize`: a barrier, then release everything. Idempotent.
+#[no_mangle]
+pub extern "C" fn shmem_finalize() {
+    if let Some(r) = running() {
+        if let Err(e) = r.finalize() {
+            fatal("shmem_finalize", format_args!("{e}"));
+        }
+        G.state.store(FINALIZED, Ordering::Release);
+        flush();
+    }
+}
+
+/// `shmem_global_exit`: end every PE of the job with `status`.
+#[no_mangle]
+pub extern "C" fn shmem_global_exit(status: c_int) {
+    flush();
+    match running() {
+        Some(r) => r.global_exit(status),
+        None => std::process::exit(status),
+    }
+}
+
+/// `shmem_my_pe` (-1 before `shmem_init`).
+#[no_mangle]
+pub extern "C" fn shmem_my_pe() -> c_int {
+    running().map_or(-1, |r| r.my_pe() as c_int)
+}
+
+/// `shmem_n_pes` (-1 before `shmem_init`).
+#[no_mangle]
+pub extern "C" fn shmem_n_pes() -> c_int {
+    running().map_or(-1, |r| r.n_pes() as c_int)
+}
+
+/// `shmem_pe_accessible`: 1 for every PE of the job (all are on this machine), else 0.
+#[no_mangle]
+pub extern "C" fn shmem_pe_accessible(pe: c_int) -> c_int {
+    running().is_some_and(|r| pe >= 0 && (pe as usize) < r.n_pes()) as c_int
+}
+
+/// `shmem_addr_accessible`: 1 if `addr` is symmetric (heap, static or global data) and `pe`
+/// is a PE of the job; 0 otherwise (stack and heap-of-malloc addresses, a PE out of range).
+#[no_mangle]
+pub extern "C" fn shmem_addr_accessible(addr: *const c_void, pe: c_int) -> c_int {
+    match running() {
+        Some(r) if pe >= 0 => r.addr_accessible(addr, pe as usize) as c_int,
+        _ => 0,
+    }
+}
+
+/// `shmem_ptr`: a local address through which loads and stores reach `dest` on `pe`; NULL if
+/// there is none (a peer's static data, a non-symmetric address, a PE out of range).
+#[no_mangle]
+pub extern "C" fn shmem_ptr(dest: *const c_void, pe: c_int) -> *mut c_void {
+    match running() {
+        Some(r) if pe >= 0 => r
+            .ptr(dest, pe as usize)
+            .map_or(ptr::null_mut(), |p| p.as_ptr() as *mut c_void),
+        _ => ptr::null_mut(),
+    }
+}
+
+/// `shmem_info_get_version`.
+///
+/// # Safety
+/// Each pointer is NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn shmem_info_get_version(major: *mut c_int, minor: *mut c_int) {
+    // SAFETY: each is NULL or valid for a write (contract).
+    unsafe {
+        if !major.is_null() {
+            *major = MAJOR;
+        }
+        if !minor.is_null() {
+            *minor = MINOR;
+        }
+    }
+}
+
+/// `shmem_info_get_name`: copies `SHMEM_VENDOR_STRING` (at most `SHMEM_MAX_NAME_LEN` bytes with
+/// the NUL).
+///
+/// # Safety
+/// `name` is NULL or valid for `SHMEM_MAX_NAME_LEN` bytes of writes.
+#[no_mangle]
+pub unsafe extern "C" fn shmem_info_get_name(name: *mut c_char) {
+    if !name.is_null() {
+        // SAFETY: VENDOR is shorter than MAX_NAME_LEN, and `name` holds that many (contract).
+        unsafe {
+            ptr::copy_nonoverlapping(VENDOR.as_ptr().cast(), name, VENDOR.len().min(MAX_NAME_LEN))
+        };
+    }
+}
+
+/// `start_pes` (deprecated): `shmem_init`; the argument is ignored, as the specification says.
+#[no_mangle]
+pub extern "C" fn start_pes(_npes: c_int) {
+    shmem_init();
+}
+
+/// `_my_pe` (deprecated).
+#[no_mangle]
+pub extern "C" fn _my_pe() -> c_int {
+    shmem_my_pe()
+}
+
+/// `_num_pes` (deprecated).
+#[no_mangle]
+pub extern "C" fn _num_pes() -> c_int {
+    shmem_n_pes()
+}
+
+// ---- symmetric memory ------------------------------------------------------------------------
+
+fn out(p: Option<NonNull<u8>>) -> *mut c_void {
+    p.map_or(ptr::null_mut(), |p| p.as_ptr().cast())
+}
+
+/// `shmem_malloc`: NULL for size 0 (no barrier); NULL on every PE if any PE fails.
+#[no_mangle]
+pub extern "C" fn shmem_malloc(size: usize) -> *mut c_void {
+    if size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt("shmem_malloc").malloc(size))
+}
+
+/// `shmem_calloc`: zeroed; NULL for a zero count or size (no barrier) and for an overflowing
+/// product (on every PE).
+#[no_mangle]
+pub extern "C" fn shmem_calloc(count: usize, size: usize) -> *mut c_void {
+    if count == 0 || size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt("shmem_calloc").calloc(count, size))
+}
+
+/// `shmem_align`: a multiple of `alignment` (an alignment that is not a power of two or is
+/// below 16 is rounded up to the next power of two >= 16; 0 gives NULL on every PE).
+#[no_mangle]
+pub extern "C" fn shmem_align(alignment: usize, size: usize) -> *mut c_void {
+    if size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt("shmem_align").align(alignment, size))
+}
+
+/// `shmem_malloc_with_hints`: hints (`SHMEM_MALLOC_ATOMICS_REMOTE`, `SHMEM_MALLOC_SIGNAL_REMOTE`,
+/// any other) change nothing here: every block is equally reachable by every PE.
+#[no_mangle]
+pub extern "C" fn shmem_malloc_with_hints(size: usize, _hints: c_long) -> *mut c_void {
+    if size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt("shmem_malloc_with_hints").malloc(size))
+}
+
+/// `shmem_realloc`: NULL ptr is malloc, size 0 is free; on failure every PE gets NULL and
+/// keeps its block.
+#[no_mangle]
+pub extern "C" fn shmem_realloc(p: *mut c_void, size: usize) -> *mut c_void {
+    let old = NonNull::new(p.cast::<u8>());
+    if old.is_none() && size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt("shmem_realloc").realloc(old, size))
+}
+
+/// `shmem_free`: NULL does nothing (no barrier). A pointer that is not a live block of the
+/// symmetric heap is reported (never corrupts the heap) and the program goes on.
+#[no_mangle]
+pub extern "C" fn shmem_free(p: *mut c_void) {
+    free_named(p, "shmem_free");
+}
+
+fn free_named(p: *mut c_void, routine: &str) {
+    let Some(p) = NonNull::new(p.cast::<u8>()) else {
+        return;
+    };
+    let r = rt(routine);
+    if let Err(e) = r.free(Some(p)) {
+        eprintln!("memheap: PE {}: {routine}({p:p}): {e}", r.my_pe());
+    }
+}
+
+/// `shmalloc` (deprecated).
+#[no_mangle]
+pub extern "C" fn shmalloc(size: usize) -> *mut c_void {
+    if size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt("shmalloc").malloc(size))
+}
+
+/// `shfree` (deprecated).
+#[no_mangle]
+pub extern "C" fn shfree(p: *mut c_void) {
+    free_named(p, "shfree");
+}
+
+/// `shrealloc` (deprecated).
+#[no_mangle]
+pub extern "C" fn shrealloc(p: *mut c_void, size: usize) -> *mut c_void {
+    let old = NonNull::new(p.cast::<u8>());
+    if old.is_none() && size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt("shrealloc").realloc(old, size))
+}
+
+/// `shmemalign` (deprecated).
+#[no_mangle]
+pub extern "C" fn shmemalign(alignment: usize, size: usize) -> *mut c_void {
+    if size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt("shmemalign").align(alignment, size))
+}
+
+// ---- ordering and synchronisation ------------------------------------------------------------
+
+/// `shmem_barrier_all`.
+#[no_mangle]
+pub extern "C" fn shmem_barrier_all() {
+    rt("shmem_barrier_all").barrier_all();
+}
+
+/// `shmem_sync_all`.
+#[no_mangle]
+pub extern "C" fn shmem_sync_all() {
+    rt("shmem_sync_all").barrier_all();
+}
+
+/// `shmem_quiet`.
+#[no_mangle]
+pub extern "C" fn shmem_quiet() {
+    rt("shmem_quiet").quiet();
+}
+
+/// `shmem_fence`.
+#[no_mangle]
+pub extern "C" fn shmem_fence() {
+    rt("shmem_fence").fence();
+}
+
+/// The polling hint behind the inline `shmem_TYPE_wait_until`: spin briefly, then give the
+/// core away (PEs may outnumber cores).
+#[no_mangle]
+pub extern "C" fn memheap_shmem_wait_hint() {
+    for _ in 0..32 {
+        std::hint::spin_loop();
+    }
+    std::thread::yield_now();
+}
+
+// ---- RMA -------------------------------------------------------------------------------------
+
+/// Name of the routine for messages (a C string from the inline routines, or a fallback).
+fn routine_name(routine: *const c_char, fallback: &'static str) -> String {
+    if routine.is_null() {
+        return fallback.to_string();
+    }
+    // SAFETY: the inline routines pass string literals; non-null means a valid C string.
+    unsafe { std::ffi::CStr::from_ptr(routine) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `memheap_shmem_put`: the body of every contiguous put (`shmem_putmem`, `shmem_TYPE_put`,
+/// `shmem_TYPE_p`, `shmem_putSIZE`).
+///
+/// # Safety
+/// `source` valid for `bytes` reads; `dest` a symmetric address (checked; not symmetric is a
+/// fatal error).
+#[no_mangle]
+pub unsafe extern "C" fn memheap_shmem_put(
+    dest: *mut c_void,
+    source: *const c_void,
+    bytes: usize,
+    pe: c_int,
+    routine: *const c_char,
+) {
+    let name = || routine_name(routine, "shmem_put");
+    let r = match running() {
+        Some(r) => r,
+        None => rt(&name()),
+    };
+    let pe = pe_index(r, pe, &name());
+    // SAFETY: forwarded contract; the runtime checks that `dest` is symmetric.
+    if let Err(e) = unsafe { r.put_bytes(dest.cast(), source.cast(), bytes, pe) } {
+        fatal(&name(), format_args!("{e}"));
+    }
+}
+
+/// `memheap_shmem_get`: the body of every contiguous get.
+///
+/// # Safety
+/// `dest` valid for `bytes` writes; `source` a symmetric address (checked).
+#[no_mangle]
+pub unsafe extern "C" fn memheap_shmem_get(
+    dest: *mut c_void,
+    source: *const c_void,
+    bytes: usize,
+    pe: c_int,
+    routine: *const c_char,
+) {
+    let name = || routine_name(routine, "shmem_get");
+    let r = match running() {
+        Some(r) => r,
+        None => rt(&name()),
+    };
+    let pe = pe_index(r, pe, &name());
+    // SAFETY: forwarded contract; the runtime checks that `source` is symmetric.
+    if let Err(e) = unsafe { r.get_bytes(dest.cast(), source.cast(), bytes, pe) } {
+        fatal(&name(), format_args!("{e}"));
+    }
+}
+
+/// `memheap_shmem_iput`: strided put of `nelems` elements of `elem_size` bytes; `dst` and
+/// `sst` are strides in elements.
+///
+/// # Safety
+/// `source` valid for the strided reads; `dest` symmetric.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_shmem_iput(
+    dest: *mut c_void,
+    source: *const c_void,
+    dst: isize,
+    sst: isize,
+    nelems: usize,
+    elem_size: usize,
+    pe: c_int,
+    routine: *const c_char,
+) {
+    let name = || routine_name(routine, "shmem_iput");
+    let r = match running() {
+        Some(r) => r,
+        None => rt(&name()),
+    };
+    let pe = pe_index(r, pe, &name());
+    let e = elem_size as isize;
+    for i in 0..nelems as isize {
+        let d = dest.cast::<u8>().wrapping_offset(i * dst * e);
+        let s = source.cast::<u8>().wrapping_offset(i * sst * e);
+        // SAFETY: forwarded contract, element by element.
+        if let Err(err) = unsafe { r.put_bytes(d, s, elem_size, pe) } {
+            fatal(&name(), format_args!("{err}"));
+        }
+    }
+}
+
+/// `memheap_shmem_iget`: strided get.
+///
+/// # Safety
+/// `dest` valid for the strided writes; `source` symmetric.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_shmem_iget(
+    dest: *mut c_void,
+    source: *const c_void,
+    dst: isize,
+    sst: isize,
+    nelems: usize,
+    elem_size: usize,
+    pe: c_int,
+    routine: *const c_char,
+) {
+    let name = || routine_name(routine, "shmem_iget");
+    let r = match running() {
+        Some(r) => r,
+        None => rt(&name()),
+    };
+    let pe = pe_index(r, pe, &name());
+    let e = elem_size as isize;
+    for i in 0..nelems as isize {
+        let d = dest.cast::<u8>().wrapping_offset(i * dst * e);
+        let s = source.cast::<u8>().wrapping_offset(i * sst * e);
+        // SAFETY: forwarded contract, element by element.
+        if let Err(err) = unsafe { r.get_bytes(d, s, elem_size, pe) } {
+            fatal(&name(), format_args!("{err}"));
+        }
+    }
+}
+
+/// `shmem_putmem`.
+///
+/// # Safety
+/// As `memheap_shmem_put`.
+#[no_mangle]
+pub unsafe extern "C" fn shmem_putmem(
+    dest: *mut c_void,
+    source: *const c_void,
+    nelems: usize,
+    pe: c_int,
+) {
+    // SAFETY: forwarded contract.
+    unsafe { memheap_shmem_put(dest, source, nelems, pe, c"shmem_putmem".as_ptr()) }
+}
+
+/// `shmem_getmem`.
+///
+/// # Safety
+/// As `memheap_shmem_get`.
+#[no_mangle]
+pub unsafe extern "C" fn shmem_getmem(
+    dest: *mut c_void,
+    source: *const c_void,
+    nelems: usize,
+    pe: c_int,
+) {
+    // SAFETY: forwarded contract.
+    unsafe { memheap_shmem_get(dest, source, nelems, pe, c"shmem_getmem".as_ptr()) }
+}
+
+// ---- teams and reductions --------------------------------------------------------------------
+
+/// `SHMEM_TEAM_WORLD` as `shmem.h` defines it.
+const TEAM_WORLD: usize = 1;
+
+/// `shmem_team_my_pe`: this PE's number in the world team; -1 for any other team handle.
+#[no_mangle]
+pub extern "C" fn shmem_team_my_pe(team: *const c_void) -> c_int {
+    if team as usize == TEAM_WORLD {
+        shmem_my_pe()
+    } else {
+        -1
+    }
+}
+
+/// `shmem_team_n_pes`: the world team's size; -1 for any other team handle.
+#[no_mangle]
+pub extern "C" fn shmem_team_n_pes(team: *const c_void) -> c_int {
+    if team as usize == TEAM_WORLD {
+        shmem_n_pes()
+    } else {
+        -1
+    }
+}
+
+/// Sum-reduce `nreduce` elements of symmetric `source` over every PE into symmetric `dest`.
+/// Barrier, read every PE's source, barrier (so `dest == source` is safe), write.
+///
+/// # Safety
+/// `dest` and `source` symmetric arrays of `nreduce` elements.
+unsafe fn sum_reduce<T: Copy + Default>(
+    routine: &str,
+    team: *const c_void,
+    dest: *mut T,
+    source: *const T,
+    nreduce: usize,
+    add: impl Fn(T, T) -> T,
+) -> c_int {
+    if team as usize != TEAM_WORLD {
+        if let Some(r) = running() {
+            eprintln!(
+                "memheap: PE {}: {routine}: only SHMEM_TEAM_WORLD is supported",
+                r.my_pe()
+            );
+        }
+        return -1;
+    }
+    let r = rt(routine);
+    r.barrier_all();
+    let mut acc = vec![T::default(); nreduce];
+    let mut buf = vec![T::default(); nreduce];
+    for pe in 0..r.n_pes() {
+        // SAFETY: `source` is symmetric with `nreduce` elements (contract); `buf` holds them.
+        if let Err(e) = unsafe { r.get(&mut buf, source, pe) } {
+            fatal(routine, format_args!("{e}"));
+        }
+        for (a, b) in acc.iter_mut().zip(&buf) {
+            *a = add(*a, *b);
+        }
+    }
+    r.barrier_all();
+    // SAFETY: `dest` holds `nreduce` elements (contract).
+    unsafe { ptr::copy_nonoverlapping(acc.as_ptr(), dest, nreduce) };
+    0
+}
+
+/// `shmem_int_sum_reduce` (wrapping on overflow).
+///
+/// # Safety
+/// `dest` and `source` symmetric arrays of `nreduce` ints.
+#[no_mangle]
+pub unsafe extern "C" fn shmem_int_sum_reduce(
+    team: *const c_void,
+    dest: *mut c_int,
+    source: *const c_int,
+    nreduce: usize,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        sum_reduce(
+            "shmem_int_sum_reduce",
+            team,
+            dest,
+            source,
+            nreduce,
+            c_int::wrapping_add,
+        )
+    }
+}
+
+/// `shmem_long_sum_reduce` (wrapping on overflow).
+///
+/// # Safety
+/// `dest` and `source` symmetric arrays of `nreduce` longs.
+#[no_mangle]
+pub unsafe extern "C" fn shmem_long_sum_reduce(
+    team: *const c_void,
+    dest: *mut c_long,
+    source: *const c_long,
+    nreduce: usize,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        sum_reduce(
+            "shmem_long_sum_reduce",
+            team,
+            dest,
+            source,
+            nreduce,
+            c_long::wrapping_add,
+        )
+    }
+}
