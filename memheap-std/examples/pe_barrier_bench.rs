@@ -5,6 +5,11 @@
 //! cargo build --release -p memheap-std --examples --bins
 //! for n in 2 4 16; do target/release/memheap-run -n $n target/release/examples/pe_barrier_bench; done
 //! ```
+//!
+//! Measured on the 2-core development machine (three runs each, other work running):
+//! 2 PEs 60-95 ns, 4 PEs 2.8-5 µs, 16 PEs 21-24 µs per round. With 2 PEs each has a core and
+//! busy polling wins; with more PEs than cores a round needs every PE to be scheduled, so the
+//! waiters yield the core (then sleep on the futex) instead of spinning.
 
 use std::time::Instant;
 

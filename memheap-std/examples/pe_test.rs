@@ -245,7 +245,16 @@ fn main() -> ExitCode {
         "hello" => {
             println!("hello from PE {me} of {n}");
             rt.barrier_all();
-            Ok(())
+            // finalize is idempotent; afterwards communication fails cleanly.
+            static X: u64 = 0;
+            match rt.finalize().and_then(|()| rt.finalize()) {
+                Err(e) => Err(format!("finalize: {e}")),
+                // SAFETY: X is a valid static; the call must fail before touching memory.
+                Ok(()) => match unsafe { rt.put(&X as *const u64 as *mut u64, &[1], 0) } {
+                    Err(runtime::Error::Finalized) if rt.ptr(&X, 0).is_none() => Ok(()),
+                    other => Err(format!("put after finalize: {other:?}")),
+                },
+            }
         }
         "barrier" => {
             // Every PE bumps a counter of the last PE through a put, rounds apart.

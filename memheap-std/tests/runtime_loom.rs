@@ -25,7 +25,7 @@ fn model(n: u32, rounds: u32, spin: u32) {
             move |me: usize| {
                 for round in 1..=rounds {
                     slots[me].store(round, Ordering::Relaxed);
-                    if barrier.wait_with(n, spin, || {}) {
+                    if barrier.wait_with(n, spin, spin, || {}) {
                         lasts.fetch_add(1, Ordering::Relaxed);
                     }
                     for s in slots.iter() {

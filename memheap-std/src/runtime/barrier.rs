@@ -1,6 +1,8 @@
 //! A barrier over shared memory, for threads or for processes that map the same words.
 
-use super::sync::{fence, futex_wait, futex_wake_all, spin_hint, AtomicU32, Ordering, Parking};
+use super::sync::{
+    fence, futex_wait, futex_wake_all, spin_hint, yield_now, AtomicU32, Ordering, Parking,
+};
 
 /// How long one futex sleep lasts before the waiter re-checks and runs its idle hook.
 pub(crate) const SLEEP_SLICE_MS: u32 = 100;
@@ -61,20 +63,25 @@ impl Barrier {
         }
     }
 
-    /// Wait until `n` participants have called `wait` for this round; spin up to 1000 polls
-    /// before sleeping.
+    /// Wait until `n` participants have called `wait` for this round; spin up to 1000 polls,
+    /// then yield the core up to 100 times, before sleeping.
     ///
     /// Returns `true` for exactly one participant per round (the last to arrive).
     pub fn wait(&self, n: u32) -> bool {
-        self.wait_with(n, 1000, || {})
+        self.wait_with(n, 1000, 100, || {})
     }
 
-    /// [`wait`](Barrier::wait) with a spin budget of `spin` polls before sleeping, and `idle`
-    /// run each time a sleep slice (100 ms) ends without the barrier completing — the runtime
-    /// uses it to notice a `global_exit` or a dead peer instead of waiting forever.
+    /// [`wait`](Barrier::wait) with a budget of `polls` busy polls, then `yields` polls each
+    /// after `sched_yield`, before sleeping on the futex; `idle` runs each time a sleep slice
+    /// (100 ms) ends without the barrier completing — the runtime uses it to notice a
+    /// `global_exit` or a dead peer instead of waiting forever.
+    ///
+    /// Busy polling suits participants that each have a core; with more participants than
+    /// cores, yielding gives the core to one that still has to arrive, which is cheaper than a
+    /// futex sleep and wake-up (measured: 4 PEs on 2 cores, about 5 µs per round instead of 24).
     ///
     /// Returns `true` for exactly one participant per round (the last to arrive).
-    pub fn wait_with(&self, n: u32, spin: u32, mut idle: impl FnMut()) -> bool {
+    pub fn wait_with(&self, n: u32, polls: u32, yields: u32, mut idle: impl FnMut()) -> bool {
         let generation = self.generation.load(Ordering::Acquire);
         // The round cannot complete before our own arrival, so `generation` is this round's.
         if self.arrived.fetch_add(1, Ordering::AcqRel).wrapping_add(1) >= n {
@@ -90,11 +97,15 @@ impl Barrier {
             }
             return true;
         }
-        for _ in 0..spin {
+        for i in 0..polls.saturating_add(yields) {
             if self.generation.load(Ordering::Acquire) != generation {
                 return false;
             }
-            spin_hint();
+            if i < polls {
+                spin_hint();
+            } else {
+                yield_now();
+            }
         }
         loop {
             // Either the releaser sees us in `sleepers` and wakes us, or we see the new
@@ -139,7 +150,8 @@ mod tests {
                     let mut last = 0;
                     for round in 1..=ROUNDS {
                         slots[i].store(round, Ordering::Relaxed);
-                        last += barrier.wait_with(N as u32, (i as u32) * 50, || {}) as u32;
+                        last += barrier.wait_with(N as u32, (i as u32) * 50, i as u32 % 2, || {})
+                            as u32;
                         for s in slots.iter() {
                             assert!(s.load(Ordering::Relaxed) >= round);
                         }

@@ -139,7 +139,8 @@ struct Peer {
 pub struct Runtime {
     job: JobInfo,
     area: Area,
-    spin: u32,
+    /// Barrier budget: busy polls, then yielding polls.
+    spin: (u32, u32),
     image: Image,
     peers: Vec<Peer>,
     /// Collective calls made so far (selects the argument buffer by parity).
@@ -291,9 +292,9 @@ impl Runtime {
             peer.heap = map.base();
             maps.push(Some(map));
         }
-        // Spinning only pays when every PE has a core; otherwise sleep at once and give the core
-        // to a PE that still has to arrive.
-        let spin = if n <= cores() { 4000 } else { 50 };
+        // Busy polling only pays when every PE has a core; otherwise yield the core to a PE
+        // that still has to arrive, then sleep.
+        let spin = if n <= cores() { (4000, 0) } else { (50, 1000) };
         let verbose = std::env::var_os("SHMEM_DEBUG").is_some();
         let rt = Runtime {
             job,
@@ -364,7 +365,7 @@ impl Runtime {
         self.area
             .header()
             .barrier
-            .wait_with(self.job.n_pes, self.spin, || {
+            .wait_with(self.job.n_pes, self.spin.0, self.spin.1, || {
                 slices += 1;
                 self.check_job(slices % 10 == 0);
             });

@@ -96,3 +96,12 @@ pub(crate) fn futex_wake_all(parking: &Parking, _word: &AtomicU32) {
     let _guard = parking.lock.lock().unwrap();
     parking.queue.notify_all();
 }
+
+/// Give the core to another thread or process (a loom yield under loom).
+#[inline]
+pub(crate) fn yield_now() {
+    #[cfg(not(loom))]
+    std::thread::yield_now();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
