@@ -260,7 +260,7 @@ pub extern "C" fn shmem_ptr(dest: *const c_void, pe: c_int) -> *mut c_void {
     match running() {
         Some(r) if pe >= 0 => r
             .ptr(dest, pe as usize)
-            .map_or(ptr::null_mut(), |p| p.as_ptr() as *mut c_void),
+            .map_or(ptr::null_mut(), |p| p.as_ptr()),
         _ => ptr::null_mut(),
     }
 }

@@ -36,9 +36,19 @@ pub fn build() -> &'static Build {
         let target = root.join("target").join("ctest");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         // `--lib` builds libmemheap (memheap-c's library); `--bin` the launcher.
-        let args = ["build", "--release", "-p", "memheap-c", "-p", "memheap-std", "--lib", "--bin", "memheap-run"];
+        let args = [
+            "build",
+            "--release",
+            "-p",
+            "memheap-c",
+            "-p",
+            "memheap-std",
+            "--lib",
+            "--bin",
+            "memheap-run",
+        ];
         let out = Command::new(cargo)
-            .args(&args)
+            .args(args)
             .arg("--target-dir")
             .arg(&target)
             .current_dir(&root)

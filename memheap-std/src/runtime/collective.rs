@@ -157,7 +157,14 @@ impl Runtime {
                 .map(|(pe, _)| pe)
                 .collect();
             let why = local.map(|e| format!(" (here: {e})")).unwrap_or_default();
-            eprintln!("memheap: PE {}: {call} failed on PE(s) {failed:?}{why}; returning None on every PE", self.my_pe());
+            let s = self.heap_stats();
+            eprintln!(
+                "memheap: PE {}: {call} failed on PE(s) {failed:?}{why}; this PE's heap: {} bytes free, largest free block {} bytes, {} live blocks; returning None on every PE",
+                self.my_pe(),
+                s.bytes_free,
+                s.largest_free,
+                s.live_blocks
+            );
         }
     }
 
