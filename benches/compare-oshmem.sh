@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Side by side with Open MPI's OSHMEM: the same C benchmark (benches/c/shmem_bench.c, written
+# against shmem.h only) built with oshcc and with memheap, run interleaved as OSHMEM-buddy,
+# OSHMEM-ptmalloc, memheap-buddy and memheap-ptmalloc at 1, 2 and 4 PEs.
+#
+# usage: benches/compare-oshmem.sh [ROUNDS] [REPS]     (defaults 3 and 7)
+# Installs Debian's openmpi-bin and libopenmpi-dev when oshcc is missing (needs root).
+# Writes benches/results/oshmem-compare.txt (raw RESULT lines, one file per run appended) and
+# prints one table of medians and ratios, each target's verdict, and every job's exit status.
+#
+# OSHMEM 4.1 with its default configuration crashes in shmem_finalize on this kind of machine
+# (an osc/rdma memory hook fires after its library is unloaded): it runs here with
+# `--mca osc ^rdma`, which avoids that. Both get the same heap size: SHMEM_SYMMETRIC_SIZE for
+# memheap, SHMEM_SYMMETRIC_HEAP_SIZE (what OSHMEM 4.1 reads) for OSHMEM.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-3}
+reps=${2:-7}
+heap=$((256 * 1024 * 1024))
+pes_list=${PES:-"1 2 4"}
+build=$root/target/oshmem-compare
+results=$root/benches/results
+mkdir -p "$build" "$results"
+
+if ! command -v oshcc >/dev/null 2>&1; then
+  echo "installing openmpi-bin and libopenmpi-dev (OSHMEM 4.1)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >/dev/null
+fi
+
+echo "building memheap (release) and both benchmark binaries" >&2
+(cd "$root" && cargo build -q --release -p memheap-c -p memheap-std --lib --bin memheap-run)
+lib=$root/target/release
+cc -O2 -std=c11 -I "$root/memheap-c/include" "$root/benches/c/shmem_bench.c" \
+  -o "$build/bench-memheap" -L "$lib" -Wl,--disable-new-dtags -Wl,-rpath,"$lib" -lmemheap -lm
+oshcc -O2 "$root/benches/c/shmem_bench.c" -o "$build/bench-oshmem" -lm
+
+raw=$build/raw.txt
+status=$build/status.txt
+: >"$raw"
+: >"$status"
+run() { # impl pes
+  local impl=$1 n=$2 rc=0 out
+  case $impl in
+    oshmem-*)
+      out=$(SHMEM_SYMMETRIC_HEAP_SIZE=$heap timeout 600 oshrun --allow-run-as-root --oversubscribe \
+        -np "$n" --mca osc ^rdma --mca memheap "${impl#oshmem-}" "$build/bench-oshmem" "$heap" "$reps" 2>&1) || rc=$?
+      ;;
+    memheap-*)
+      out=$(SHMEM_SYMMETRIC_SIZE=$heap MEMHEAP_COMPONENT=${impl#memheap-} \
+        "$lib/memheap-run" --timeout 600 -n "$n" "$build/bench-memheap" "$heap" "$reps" 2>&1) || rc=$?
+      ;;
+  esac
+  echo "$impl pes=$n exit=$rc" >>"$status"
+  printf '%s\n' "$out" | grep '^RESULT' | sed "s/^RESULT /RESULT impl=$impl /" >>"$raw" || true
+  if [ "$rc" != 0 ]; then printf '%s\n' "$out" | tail -5 >&2; fi
+}
+
+for round in $(seq 1 "$rounds"); do
+  for n in $pes_list; do
+    for impl in oshmem-buddy oshmem-ptmalloc memheap-buddy memheap-ptmalloc; do
+      echo "round $round: $impl on $n PEs" >&2
+      run "$impl" "$n"
+    done
+  done
+done
+
+{
+  echo "# $(date -u +%Y-%m-%dT%H:%MZ) rounds=$rounds reps=$reps heap=$heap $(nproc) cores"
+  cat "$raw"
+  sed 's/^/STATUS /' "$status"
+} >>"$results/oshmem-compare.txt"
+python3 "$root/benches/compare_table.py" "$raw" "$status"
