@@ -67,6 +67,15 @@ impl Op {
     }
 }
 
+/// What an [`exchange`](Runtime::exchange) found.
+#[derive(Clone, Copy, Debug)]
+struct Exchanged {
+    /// Every PE succeeded.
+    all_ok: bool,
+    /// The argument buffer this call used.
+    idx: usize,
+}
+
 /// No offset (failed or not applicable).
 const NO_OFFSET: u64 = u64::MAX;
 
@@ -81,9 +90,11 @@ struct Entry {
 }
 
 impl Runtime {
-    /// Publish `mine`, barrier, and return every PE's entry; with call checking, a mismatch
-    /// of `(op, size, align)` — or of the resulting offsets — ends the job on every PE.
-    fn exchange(&self, mine: Entry) -> Vec<Entry> {
+    /// Publish `mine`, barrier, and all-reduce the success flags: `true` iff every PE
+    /// succeeded. With call checking, a mismatch of `(op, size, align)` — or of the resulting
+    /// offsets — ends the job on every PE. Allocation-free on the common path; the entries stay
+    /// readable (see [`entries`](Runtime::entries)) until the call after next.
+    fn exchange(&self, mine: Entry) -> Exchanged {
         let seq = self.seq.get();
         self.seq.set(seq + 1);
         let idx = (seq & 1) as usize;
@@ -93,53 +104,68 @@ impl Runtime {
         c.align.store(mine.align, Ordering::Relaxed);
         c.ok.store(mine.ok as u32, Ordering::Relaxed);
         c.offset.store(mine.offset, Ordering::Relaxed);
-        self.barrier_all();
-        let all: Vec<Entry> = (0..self.job.n_pes)
-            .map(|pe| {
-                let c = &self.area.slot(pe).coll[idx];
-                Entry {
-                    op: c.op.load(Ordering::Relaxed),
-                    size: c.size.load(Ordering::Relaxed),
-                    align: c.align.load(Ordering::Relaxed),
-                    ok: c.ok.load(Ordering::Relaxed) != 0,
-                    offset: c.offset.load(Ordering::Relaxed),
-                }
-            })
-            .collect();
-        if self.check_calls {
-            let args = |e: &Entry| (e.op, e.size, e.align);
-            let args_differ = all.iter().any(|e| args(e) != args(&all[0]));
-            let all_ok = all.iter().all(|e| e.ok);
-            let offsets_differ = all_ok && all.iter().any(|e| e.offset != all[0].offset);
-            if args_differ || offsets_differ {
-                let what = if args_differ {
-                    "arguments differ"
-                } else {
-                    "the PEs' heaps returned different offsets"
-                };
-                let mut msg = format!(
-                    "memheap: PE {}: symmetric-call check failed in a collective {} ({what}):",
-                    self.my_pe(),
-                    Op::from_u32(mine.op).map_or("call", Op::name)
-                );
-                for (pe, e) in all.iter().enumerate() {
-                    let call = Op::from_u32(e.op)
-                        .map_or_else(|| format!("op {}", e.op), |o| o.describe(e.size, e.align));
-                    msg.push_str(&format!("\n  PE {pe}: {call}"));
-                    if offsets_differ {
-                        msg.push_str(&format!(" -> offset {:#x}", e.offset));
-                    }
-                }
-                msg.push_str("\nevery PE must make the same collective calls with the same arguments; ending the job");
-                eprintln!("{msg}");
-                // Let every PE print before anyone exits (the launcher stops the others as
-                // soon as one exits).
-                self.barrier_all();
-                flush_std();
-                std::process::exit(1);
-            }
+        if self.job.n_pes == 1 {
+            // Nobody to wait for, to order stores for, or to compare with.
+            return Exchanged {
+                all_ok: mine.ok,
+                idx,
+            };
         }
-        all
+        self.barrier_all();
+        let first = self.entry(0, idx);
+        let args = |e: &Entry| (e.op, e.size, e.align);
+        let (mut all_ok, mut args_differ, mut offsets_differ) = (true, false, false);
+        for pe in 0..self.job.n_pes {
+            let e = if pe == 0 { first } else { self.entry(pe, idx) };
+            all_ok &= e.ok;
+            args_differ |= args(&e) != args(&first);
+            offsets_differ |= e.offset != first.offset;
+        }
+        if self.check_calls && (args_differ || (all_ok && offsets_differ)) {
+            let what = if args_differ {
+                "arguments differ"
+            } else {
+                "the PEs' heaps returned different offsets"
+            };
+            let mut msg = format!(
+                "memheap: PE {}: symmetric-call check failed in a collective {} ({what}):",
+                self.my_pe(),
+                Op::from_u32(mine.op).map_or("call", Op::name)
+            );
+            for (pe, e) in self.entries(idx).iter().enumerate() {
+                let call = Op::from_u32(e.op)
+                    .map_or_else(|| format!("op {}", e.op), |o| o.describe(e.size, e.align));
+                msg.push_str(&format!("\n  PE {pe}: {call}"));
+                if !args_differ {
+                    msg.push_str(&format!(" -> offset {:#x}", e.offset));
+                }
+            }
+            msg.push_str("\nevery PE must make the same collective calls with the same arguments; ending the job");
+            eprintln!("{msg}");
+            // Let every PE print before anyone exits (the launcher stops the others as
+            // soon as one exits).
+            self.barrier_all();
+            flush_std();
+            std::process::exit(1);
+        }
+        Exchanged { all_ok, idx }
+    }
+
+    /// PE `pe`'s entry in buffer `idx`.
+    fn entry(&self, pe: u32, idx: usize) -> Entry {
+        let c = &self.area.slot(pe).coll[idx];
+        Entry {
+            op: c.op.load(Ordering::Relaxed),
+            size: c.size.load(Ordering::Relaxed),
+            align: c.align.load(Ordering::Relaxed),
+            ok: c.ok.load(Ordering::Relaxed) != 0,
+            offset: c.offset.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Every PE's entry in buffer `idx` (for messages).
+    fn entries(&self, idx: usize) -> Vec<Entry> {
+        (0..self.job.n_pes).map(|pe| self.entry(pe, idx)).collect()
     }
 
     fn offset_of(&self, p: Option<NonNull<u8>>) -> u64 {
@@ -148,9 +174,10 @@ impl Runtime {
         })
     }
 
-    fn report(&self, call: &str, all: &[Entry], local: Option<&crate::Error>) {
+    fn report(&self, call: &str, ex: Exchanged, local: Option<&crate::Error>) {
         if self.verbose {
-            let failed: Vec<usize> = all
+            let failed: Vec<usize> = self
+                .entries(ex.idx)
                 .iter()
                 .enumerate()
                 .filter(|(_, e)| !e.ok)
@@ -195,13 +222,13 @@ impl Runtime {
             ok: p.is_some(),
             offset: self.offset_of(p),
         });
-        if all.iter().all(|e| e.ok) {
+        if all.all_ok {
             return p;
         }
         if let Some(p) = p {
             let _ = self.with_heap(|h| h.free(p));
         }
-        self.report(&op.describe(size, align), &all, local.as_ref().err());
+        self.report(&op.describe(size, align), all, local.as_ref().err());
         None
     }
 
@@ -288,11 +315,11 @@ impl Runtime {
         };
         let all = self.exchange(entry);
         let old_size = match old_size {
-            Ok(s) if all.iter().all(|e| e.ok) => s,
+            Ok(s) if all.all_ok => s,
             other => {
                 self.report(
                     &format!("realloc(size={size}) (invalid old block)"),
-                    &all,
+                    all,
                     other.as_ref().err(),
                 );
                 return None;
@@ -321,7 +348,7 @@ impl Runtime {
             ok: p.is_some(),
             offset: self.offset_of(p),
         });
-        if all.iter().all(|e| e.ok) {
+        if all.all_ok {
             if moved {
                 let _ = self.with_heap(|h| h.free(old));
             }
@@ -330,7 +357,7 @@ impl Runtime {
         if let (Some(n), true) = (p, moved) {
             let _ = self.with_heap(|h| h.free(n));
         }
-        self.report(&format!("realloc(size={size})"), &all, local.as_ref().err());
+        self.report(&format!("realloc(size={size})"), all, local.as_ref().err());
         None
     }
 }

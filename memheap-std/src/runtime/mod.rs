@@ -360,6 +360,10 @@ impl Runtime {
     /// While waiting, a PE notices a `global_exit` from a peer (and exits with its status) and
     /// a peer that died (and exits with an error), so it never waits forever.
     pub fn barrier_all(&self) {
+        if self.job.n_pes == 1 {
+            // Alone: nobody to wait for, and no other process to order stores for.
+            return;
+        }
         self.quiet();
         let mut slices = 0u32;
         self.area
