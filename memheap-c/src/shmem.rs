@@ -65,8 +65,10 @@ fn flush() {
 /// Print `msg` naming `routine` and end the job with status 1 (all PEs, through the runtime
 /// when there is one).
 fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
-    let pe = running().map(|r| r.my_pe() as i64).unwrap_or(-1);
-    eprintln!("memheap: PE {pe}: {routine}: {msg}");
+    match running() {
+        Some(r) => eprintln!("memheap: PE {}: {routine}: {msg}", r.my_pe()),
+        None => eprintln!("memheap: {routine}: {msg}"),
+    }
     flush();
     match running() {
         Some(r) => r.global_exit(1),

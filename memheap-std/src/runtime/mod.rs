@@ -232,7 +232,11 @@ impl Runtime {
         // the same problem.
         let heap = match heap {
             Ok(h) => h,
-            Err(e) => return Err(Error::Heap(format!("PE {}: {e}", job.pe))),
+            Err(e) => {
+                let e = e.to_string();
+                let e = e.trim_start_matches("memheap: ");
+                return Err(Error::Heap(format!("PE {}: {e}", job.pe)));
+            }
         };
         let (seg_base, seg_len) = (heap.segment().base() as usize, heap.segment().len());
         let mut peers = Vec::with_capacity(n as usize);
