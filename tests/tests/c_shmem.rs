@@ -257,3 +257,34 @@ fn headers_compile_as_c11_c99_and_cpp_with_warnings_as_errors() {
         "include/mpp/shmem.h must have the same content as include/shmem.h"
     );
 }
+
+#[test]
+fn malformed_environment_is_an_init_error_naming_variable_and_value() {
+    let exe = compile_c("hello", &[]);
+    for (var, value) in [
+        ("SHMEM_SYMMETRIC_SIZE", "12Q"),
+        ("SHMEM_SYMMETRIC_SIZE", "-1M"),
+        ("MEMHEAP_BASE_ADDRESS", "0x1234"),
+        ("MEMHEAP_COMPONENT", "nosuch"),
+    ] {
+        let out = run_job(2, &exe, &[], &[(var, value)], 60);
+        assert!(!out.ok(), "{var}={value} was accepted:\n{}", out.stdout);
+        assert!(
+            !out.stdout.contains("Hello from"),
+            "{var}={value}: a PE ran on"
+        );
+        assert!(
+            out.stderr.contains(var) || var == "MEMHEAP_COMPONENT",
+            "{var}={value}: the error does not name the variable:\n{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(value),
+            "{var}={value}: the error does not name the value:\n{}",
+            out.stderr
+        );
+    }
+    // The spec's own examples are accepted: a float with a suffix, trailing characters ignored.
+    let out = run_job(1, &exe, &[], &[("SHMEM_SYMMETRIC_SIZE", "3.1Mbytes")], 60);
+    assert!(out.ok(), "{}", out.stderr);
+}
