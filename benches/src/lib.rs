@@ -358,9 +358,9 @@ pub fn memheap(len: usize, exact_fit: bool) -> Arena<Memheap> {
     let config = Config::DEFAULT.with_exact_fit(exact_fit);
     let meta = Box::leak(vec![0u64; config.metadata_words(len as u64)].into_boxed_slice());
     let alloc = Memheap::new();
-    alloc
-        .init_with(region.base(), region.len(), config, meta)
-        .expect("memheap init");
+    // SAFETY: the region is fresh host memory that only this allocator uses while the arena
+    // lives, and the metadata is a separate (leaked) buffer.
+    unsafe { alloc.init_with(region.base(), region.len(), config, meta) }.expect("memheap init");
     Arena { alloc, region }
 }
 

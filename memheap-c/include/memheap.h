@@ -35,7 +35,7 @@ typedef enum memheap_status {
     MEMHEAP_ERR_SIZE_OVERFLOW = 6,     /* the size cannot be rounded to a block */
     MEMHEAP_ERR_BAD_REGION = 7,        /* region too short, too long or wrapping */
     MEMHEAP_ERR_METADATA_TOO_SMALL = 8,/* metadata storage too small or misaligned */
-    MEMHEAP_ERR_BAD_CONFIG = 9,        /* min_order out of [3, 30] or capacity 0 */
+    MEMHEAP_ERR_BAD_CONFIG = 9,        /* min_order out of [3, 30], capacity 0 or too large */
     MEMHEAP_ERR_NO_ROOM_IN_PLACE = 10, /* cannot grow without moving */
     MEMHEAP_ERR_NULL_ARGUMENT = 11     /* a required pointer argument was NULL */
 } memheap_status_t;

@@ -339,10 +339,41 @@ pub extern "C" fn memheap_strerror(status: Status) -> *const core::ffi::c_char {
         6 => b"size overflow\0",
         7 => b"bad region: too short, too long or wrapping\0",
         8 => b"metadata storage too small\0",
-        9 => b"bad configuration: min_order out of [3, 30] or capacity 0\0",
+        9 => b"bad configuration: min_order out of [3, 30], or capacity 0 or too large\0",
         10 => b"cannot resize in place\0",
         11 => b"NULL argument\0",
         _ => b"unknown status\0",
     };
     s.as_ptr().cast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_capacity_is_bad_config_not_an_abort() {
+        let cfg = CConfig {
+            min_order: 4,
+            capacity: usize::MAX,
+            exact_fit: 1,
+        };
+        assert_eq!(memheap_metadata_bytes(1 << 20, &cfg), 0);
+        let mut region = vec![0u64; 1 << 10];
+        let mut meta = vec![0u64; 1 << 10];
+        let mut h: *mut Heap<'static> = ptr::null_mut();
+        // SAFETY: all pointers are valid for the sizes given.
+        let st = unsafe {
+            memheap_init(
+                &mut h,
+                region.as_mut_ptr().cast(),
+                region.len() * 8,
+                meta.as_mut_ptr().cast(),
+                meta.len() * 8,
+                &cfg,
+            )
+        };
+        assert_eq!(st, status_of(Error::BadConfig));
+        assert!(h.is_null());
+    }
 }

@@ -47,7 +47,14 @@ impl UnsyncHeap {
     }
 
     /// Initialise over `[base, base + len)` with metadata in `meta`.
-    pub fn init_with(
+    ///
+    /// # Safety
+    /// As [`LockedHeap::init_with`](crate::LockedHeap::init_with): unless the heap is only
+    /// used through the methods that hand out addresses without accessing them, the range
+    /// must be readable and writable memory, disjoint from `meta`, used by nothing else for
+    /// the rest of the program (the [`GlobalAlloc`] implementation hands its blocks out as
+    /// memory).
+    pub unsafe fn init_with(
         &self,
         base: NonNull<u8>,
         len: usize,
@@ -66,7 +73,17 @@ impl UnsyncHeap {
     }
 
     /// Run `f` on the heap. [`Error::Uninitialized`] before `init` or when called re-entrantly.
-    pub fn with<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
+    ///
+    /// # Safety
+    /// `f` must not replace the heap (`*heap = other`, `mem::swap`, ...): the [`GlobalAlloc`]
+    /// implementation hands out the heap's blocks as memory, which is only sound for the
+    /// heap installed by `init` or `init_with` under their contracts.
+    pub unsafe fn with<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
+        self.with_heap(f)
+    }
+
+    /// [`UnsyncHeap::with`] for this module's own operations, none of which replaces the heap.
+    fn with_heap<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
         let mut slot = self
             .heap
             .try_borrow_mut()
@@ -76,17 +93,17 @@ impl UnsyncHeap {
 
     /// Allocate; see [`Heap::alloc`].
     pub fn alloc(&self, size: usize, align: usize) -> Result<NonNull<u8>, Error> {
-        self.with(|h| h.alloc(size, align))?
+        self.with_heap(|h| h.alloc(size, align))?
     }
 
     /// Free; see [`Heap::free`].
     pub fn free(&self, ptr: NonNull<u8>) -> Result<(), Error> {
-        self.with(|h| h.free(ptr))?
+        self.with_heap(|h| h.free(ptr))?
     }
 
     /// Statistics.
     pub fn stats(&self) -> Result<Stats, Error> {
-        self.with(|h| h.stats())
+        self.with_heap(|h| h.stats())
     }
 }
 
@@ -96,7 +113,9 @@ impl Default for UnsyncHeap {
     }
 }
 
-// SAFETY: as for `LockedHeap`: distinct, aligned, large-enough blocks, null on failure, frees of
+// SAFETY: as for `LockedHeap`: blocks of the heap installed by `init`/`init_with` (whose
+// contracts make its region host memory nothing else uses; `with` may not replace it);
+// distinct, aligned, large-enough blocks, null on failure, frees of
 // foreign pointers are ignored errors. The `RefCell` gives exclusive access per call.
 unsafe impl GlobalAlloc for UnsyncHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -118,7 +137,7 @@ unsafe impl GlobalAlloc for UnsyncHeap {
         };
         // SAFETY: GlobalAlloc's contract: `ptr` is a live block of ours, not accessed during
         // the call, inside the initialised host region.
-        match self.with(|h| unsafe { h.realloc(p, new_size, layout.align()) }) {
+        match self.with_heap(|h| unsafe { h.realloc(p, new_size, layout.align()) }) {
             Ok(Ok(n)) => n.as_ptr(),
             _ => ptr::null_mut(),
         }

@@ -8,6 +8,9 @@ use crate::size_table;
 pub const MIN_MIN_ORDER: u32 = 3;
 /// Largest allowed minimum order (blocks of 1 GiB).
 pub const MAX_MIN_ORDER: u32 = 30;
+/// Largest allowed size-table capacity: larger tables could not be sized (in words or bytes)
+/// without overflowing `usize`.
+pub const MAX_CAPACITY: usize = usize::MAX >> 6;
 
 /// How a heap is built. `const`-constructible so firmware can size static storage with
 /// [`Config::metadata_words`].
@@ -52,15 +55,24 @@ impl Config {
         self
     }
 
-    /// Is the configuration usable?
+    /// Is the configuration usable? (Minimum order in
+    /// [`MIN_MIN_ORDER`]..=[`MAX_MIN_ORDER`], capacity in 1..=[`MAX_CAPACITY`].)
     pub const fn is_valid(&self) -> bool {
-        self.min_order >= MIN_MIN_ORDER && self.min_order <= MAX_MIN_ORDER && self.capacity > 0
+        self.min_order >= MIN_MIN_ORDER
+            && self.min_order <= MAX_MIN_ORDER
+            && self.capacity > 0
+            && self.capacity <= MAX_CAPACITY
     }
 
     /// The largest order a region of `len` bytes holds (`floor(log2(len))`), or `None` if the
-    /// region is shorter than one minimum block or the configuration is invalid.
+    /// region is shorter than one minimum block, has more minimum blocks than `usize` can
+    /// count (only possible on 32-bit targets: its bitmaps could not be addressed), or the
+    /// configuration is invalid.
     pub const fn top_order(&self, len: u64) -> Option<u32> {
-        if !self.is_valid() || len < (1u64 << self.min_order) {
+        if !self.is_valid()
+            || len < (1u64 << self.min_order)
+            || (len >> self.min_order) > usize::MAX as u64
+        {
             return None;
         }
         match floor_order(len) {

@@ -26,7 +26,8 @@ pub enum Error {
     BadRegion,
     /// The metadata storage is too small for this region and configuration.
     MetadataTooSmall,
-    /// The configuration is invalid (minimum order out of range or capacity 0).
+    /// The configuration is invalid (minimum order or capacity out of range: capacity 0 or
+    /// above [`MAX_CAPACITY`](crate::MAX_CAPACITY)).
     BadConfig,
     /// A locked or cell heap was used before `init`.
     Uninitialized,

@@ -51,7 +51,7 @@ pub mod size_table;
 mod sync;
 
 pub use cell::UnsyncHeap;
-pub use config::{Config, MAX_MIN_ORDER, MIN_MIN_ORDER};
+pub use config::{Config, MAX_CAPACITY, MAX_MIN_ORDER, MIN_MIN_ORDER};
 pub use error::Error;
 pub use heap::{BuddyHeap, Realloc, Stats};
 pub use lock::RawSpin;

@@ -87,8 +87,26 @@ impl<R: RawMutex> LockedHeap<R> {
     }
 
     /// Run `f` on the heap with the lock held. [`Error::Uninitialized`] before `init`.
+    ///
+    /// # Safety
+    /// `f` must not replace the heap (`*heap = other`, `mem::swap`, ...): the
+    /// [`GlobalAlloc`] and `Allocator` implementations hand out the heap's blocks as memory,
+    /// which is only sound for the heap installed by [`LockedHeap::init`] or
+    /// [`LockedHeap::init_with`] under their contracts.
+    ///
+    /// ```compile_fail
+    /// # use memheap_core::LockedHeap;
+    /// static HEAP: LockedHeap = LockedHeap::new();
+    /// let _ = HEAP.with(|_heap| ()); // needs `unsafe`
+    /// ```
     #[inline]
-    pub fn with<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
+    pub unsafe fn with<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
+        self.with_heap(f)
+    }
+
+    /// [`LockedHeap::with`] for this module's own operations, none of which replaces the heap.
+    #[inline]
+    fn with_heap<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
         self.raw.lock();
         let _unlock = Unlock(&self.raw);
         self.heap.with_mut(|p| {
@@ -127,7 +145,7 @@ impl<R: RawMutex> LockedHeap<R> {
         config: Config,
     ) -> Result<(), Error> {
         // Check first so a second init does not write metadata over a live heap's region.
-        if self.with(|_| ()).is_ok() {
+        if self.with_heap(|_| ()).is_ok() {
             return Err(Error::AlreadyInitialized);
         }
         // SAFETY: forwarded from this function's contract.
@@ -137,7 +155,24 @@ impl<R: RawMutex> LockedHeap<R> {
     /// Initialise over `[base, base + len)` with metadata in `meta`. The heap never touches
     /// the range itself (only `realloc` copies block contents), so this suits memory the CPU
     /// should not write, provided `realloc` is not used on it.
-    pub fn init_with(
+    ///
+    /// # Safety
+    /// Unless this heap is only ever used through [`LockedHeap::alloc`], [`LockedHeap::free`],
+    /// [`LockedHeap::realloc_in_place`], [`LockedHeap::usable_size`] and the statistics (which
+    /// hand out addresses, never access them), `[base, base + len)` must be readable and
+    /// writable memory, disjoint from `meta`, used by nothing else for the rest of the
+    /// program: the [`GlobalAlloc`] and `Allocator` implementations give its blocks to safe
+    /// code as memory.
+    ///
+    /// ```compile_fail
+    /// # use core::ptr::NonNull;
+    /// # use memheap_core::{Config, LockedHeap};
+    /// static HEAP: LockedHeap = LockedHeap::new();
+    /// let meta = Box::leak(vec![0u64; Config::DEFAULT.metadata_words(4096)].into_boxed_slice());
+    /// // Not memory: with `HEAP` as the global allocator, `Box::new` would write there.
+    /// HEAP.init_with(NonNull::dangling(), 4096, Config::DEFAULT, meta).unwrap();
+    /// ```
+    pub unsafe fn init_with(
         &self,
         base: NonNull<u8>,
         len: usize,
@@ -149,17 +184,17 @@ impl<R: RawMutex> LockedHeap<R> {
 
     /// Allocate; see [`Heap::alloc`].
     pub fn alloc(&self, size: usize, align: usize) -> Result<NonNull<u8>, Error> {
-        self.with(|h| h.alloc(size, align))?
+        self.with_heap(|h| h.alloc(size, align))?
     }
 
     /// Free; see [`Heap::free`].
     pub fn free(&self, ptr: NonNull<u8>) -> Result<(), Error> {
-        self.with(|h| h.free(ptr))?
+        self.with_heap(|h| h.free(ptr))?
     }
 
     /// Resize in place; see [`Heap::realloc_in_place`].
     pub fn realloc_in_place(&self, ptr: NonNull<u8>, new_size: usize) -> Result<usize, Error> {
-        self.with(|h| h.realloc_in_place(ptr, new_size))?
+        self.with_heap(|h| h.realloc_in_place(ptr, new_size))?
     }
 
     /// Resize, moving if needed; see [`Heap::realloc`].
@@ -173,22 +208,22 @@ impl<R: RawMutex> LockedHeap<R> {
         align: usize,
     ) -> Result<NonNull<u8>, Error> {
         // SAFETY: forwarded from this function's contract.
-        self.with(|h| unsafe { h.realloc(ptr, new_size, align) })?
+        self.with_heap(|h| unsafe { h.realloc(ptr, new_size, align) })?
     }
 
     /// Usable size; see [`Heap::usable_size`].
     pub fn usable_size(&self, ptr: NonNull<u8>) -> Result<usize, Error> {
-        self.with(|h| h.usable_size(ptr))?
+        self.with_heap(|h| h.usable_size(ptr))?
     }
 
     /// Statistics.
     pub fn stats(&self) -> Result<Stats, Error> {
-        self.with(|h| h.stats())
+        self.with_heap(|h| h.stats())
     }
 
     /// Check the invariants; see [`crate::BuddyHeap::check`].
     pub fn check(&self) -> Result<Result<(), &'static str>, Error> {
-        self.with(|h| h.check())
+        self.with_heap(|h| h.check())
     }
 }
 
@@ -199,7 +234,9 @@ impl<R: RawMutex> Default for LockedHeap<R> {
     }
 }
 
-// SAFETY: blocks come from the heap, which never hands out overlapping live blocks, aligns
+// SAFETY: blocks come from the heap installed by `init` or `init_with`, whose contracts make
+// its region host memory that nothing else uses (and `with` may not replace that heap); the
+// heap never hands out overlapping live blocks, aligns
 // them to `layout.align()` (or fails) and makes them at least `layout.size()` bytes; `dealloc`
 // and `realloc` only accept what the heap handed out (anything else is an error that is
 // ignored, never corruption). Allocation failure returns null, as required.
@@ -244,7 +281,7 @@ mod api2 {
     // heap lives, and `&LockedHeap` is a copy of the same allocator.
     unsafe impl<R: RawMutex> Allocator for &LockedHeap<R> {
         fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
-            self.with(|h| {
+            self.with_heap(|h| {
                 let p = h
                     .alloc(layout.size(), layout.align())
                     .map_err(|_| AllocError)?;

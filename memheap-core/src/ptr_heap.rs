@@ -82,8 +82,12 @@ impl<'m> Heap<'m> {
         } else {
             64
         };
-        let heap_start = (meta_start + words * 8)
-            .checked_next_multiple_of(align)
+        // Checked: near the top of the address space the metadata's end could wrap around
+        // to an address below `end`, and the zeroing below would then run past the region.
+        let heap_start = words
+            .checked_mul(8)
+            .and_then(|bytes| meta_start.checked_add(bytes))
+            .and_then(|meta_end| meta_end.checked_next_multiple_of(align))
             .ok_or(Error::BadRegion)?;
         if heap_start >= end {
             return Err(Error::BadRegion);

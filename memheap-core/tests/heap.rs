@@ -579,3 +579,33 @@ fn filling_with_run_fallback_is_deterministic_and_dense() {
         "placed {placed}, classic {classic}"
     );
 }
+
+#[test]
+fn absurd_capacity_is_bad_config_not_a_panic() {
+    // A capacity whose size table cannot be sized without overflowing must be refused up
+    // front (it used to overflow in `size_table::slots_for`: a panic in debug builds, a
+    // too-small table and an out-of-bounds panic on the first alloc in release builds).
+    for capacity in [usize::MAX, usize::MAX / 2, usize::MAX / 4 + 1] {
+        let config = Config::DEFAULT.with_capacity(capacity);
+        assert!(!config.is_valid(), "capacity {capacity}");
+        assert_eq!(config.metadata_words(MIB), 0);
+        assert_eq!(config.metadata_bytes(MIB), 0);
+        let mut meta = [0u64; 16];
+        assert_eq!(
+            BuddyHeap::new(MIB, config, &mut meta).unwrap_err(),
+            Error::BadConfig
+        );
+    }
+}
+
+#[test]
+fn carve_near_the_top_of_the_address_space_is_bad_region() {
+    // The metadata of a small region does not fit in it; computing where it ends must not
+    // wrap around the address space (which made `carve` zero metadata far past the region's
+    // end in release builds, and panic in debug builds).
+    let start = usize::MAX - 4095;
+    let region = NonNull::new(start as *mut u8).unwrap();
+    // SAFETY: the call must fail before it writes anything (the range is not memory).
+    let r = unsafe { Heap::carve(region, 4095, Config::DEFAULT) };
+    assert_eq!(r.unwrap_err(), Error::BadRegion);
+}

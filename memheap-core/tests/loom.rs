@@ -32,7 +32,8 @@ impl Model {
             Box::leak(vec![0u64; config.metadata_words(LEN as u64)].into_boxed_slice());
         let region: &'static mut [u8] = Box::leak(vec![0u8; LEN].into_boxed_slice());
         let base = NonNull::new(region.as_mut_ptr()).unwrap();
-        heap.init_with(base, LEN, config, meta).unwrap();
+        // SAFETY: `region` is leaked host memory that only this heap uses, apart from `meta`.
+        unsafe { heap.init_with(base, LEN, config, meta) }.unwrap();
         Arc::new(Model {
             heap,
             owned: Mutex::new(Vec::new()),

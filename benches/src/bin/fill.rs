@@ -91,10 +91,13 @@ fn main() {
     );
     // Contiguous free runs (gaps between live blocks): what a first fit over runs could use.
     let mut live = Vec::new();
-    arena
-        .alloc
-        .with(|h| h.inner().for_each_live(|o, n| live.push((o, n))))
-        .expect("init");
+    // SAFETY: the closure only reads the heap.
+    unsafe {
+        arena
+            .alloc
+            .with(|h| h.inner().for_each_live(|o, n| live.push((o, n))))
+    }
+    .expect("init");
     live.sort_unstable();
     let (mut cur, mut runs) = (0u64, Vec::new());
     for &(o, n) in &live {
