@@ -523,6 +523,62 @@ pub unsafe extern "C" fn memheap_shmem_get(
     }
 }
 
+/// Direction of a strided transfer.
+#[derive(Clone, Copy)]
+enum Dir {
+    Put,
+    Get,
+}
+
+/// The body of `memheap_shmem_iput` / `memheap_shmem_iget`: `nelems` elements of `elem_size`
+/// bytes, `dst` and `sst` strides in elements (address arithmetic wraps; a wrapped address is
+/// not symmetric and is reported as such).
+///
+/// # Safety
+/// The local side valid for the strided accesses; the remote side symmetric (checked).
+#[allow(clippy::too_many_arguments)]
+unsafe fn strided(
+    dir: Dir,
+    dest: *mut c_void,
+    source: *const c_void,
+    dst: isize,
+    sst: isize,
+    nelems: usize,
+    elem_size: usize,
+    pe: c_int,
+    routine: *const c_char,
+) {
+    let fallback = match dir {
+        Dir::Put => "shmem_iput",
+        Dir::Get => "shmem_iget",
+    };
+    let name = || routine_name(routine, fallback);
+    let r = match running() {
+        Some(r) => r,
+        None => rt(&name()),
+    };
+    let pe = pe_index(r, pe, &name());
+    let e = elem_size as isize;
+    for i in 0..nelems as isize {
+        let d = dest
+            .cast::<u8>()
+            .wrapping_offset(i.wrapping_mul(dst).wrapping_mul(e));
+        let s = source
+            .cast::<u8>()
+            .wrapping_offset(i.wrapping_mul(sst).wrapping_mul(e));
+        // SAFETY: forwarded contract, element by element; the runtime checks the remote side.
+        let done = unsafe {
+            match dir {
+                Dir::Put => r.put_bytes(d, s, elem_size, pe),
+                Dir::Get => r.get_bytes(d, s, elem_size, pe),
+            }
+        };
+        if let Err(err) = done {
+            fatal(&name(), format_args!("{err}"));
+        }
+    }
+}
+
 /// `memheap_shmem_iput`: strided put of `nelems` elements of `elem_size` bytes; `dst` and
 /// `sst` are strides in elements.
 ///
@@ -539,20 +595,19 @@ pub unsafe extern "C" fn memheap_shmem_iput(
     pe: c_int,
     routine: *const c_char,
 ) {
-    let name = || routine_name(routine, "shmem_iput");
-    let r = match running() {
-        Some(r) => r,
-        None => rt(&name()),
-    };
-    let pe = pe_index(r, pe, &name());
-    let e = elem_size as isize;
-    for i in 0..nelems as isize {
-        let d = dest.cast::<u8>().wrapping_offset(i * dst * e);
-        let s = source.cast::<u8>().wrapping_offset(i * sst * e);
-        // SAFETY: forwarded contract, element by element.
-        if let Err(err) = unsafe { r.put_bytes(d, s, elem_size, pe) } {
-            fatal(&name(), format_args!("{err}"));
-        }
+    // SAFETY: forwarded contract.
+    unsafe {
+        strided(
+            Dir::Put,
+            dest,
+            source,
+            dst,
+            sst,
+            nelems,
+            elem_size,
+            pe,
+            routine,
+        )
     }
 }
 
@@ -571,20 +626,19 @@ pub unsafe extern "C" fn memheap_shmem_iget(
     pe: c_int,
     routine: *const c_char,
 ) {
-    let name = || routine_name(routine, "shmem_iget");
-    let r = match running() {
-        Some(r) => r,
-        None => rt(&name()),
-    };
-    let pe = pe_index(r, pe, &name());
-    let e = elem_size as isize;
-    for i in 0..nelems as isize {
-        let d = dest.cast::<u8>().wrapping_offset(i * dst * e);
-        let s = source.cast::<u8>().wrapping_offset(i * sst * e);
-        // SAFETY: forwarded contract, element by element.
-        if let Err(err) = unsafe { r.get_bytes(d, s, elem_size, pe) } {
-            fatal(&name(), format_args!("{err}"));
-        }
+    // SAFETY: forwarded contract.
+    unsafe {
+        strided(
+            Dir::Get,
+            dest,
+            source,
+            dst,
+            sst,
+            nelems,
+            elem_size,
+            pe,
+            routine,
+        )
     }
 }
 

@@ -144,6 +144,19 @@ fn out_of_range_pe_is_a_named_error() {
             "{routine} returned after a bad PE"
         );
     }
+    // A stack address is not symmetric: a named error, also when the target is this PE.
+    for (routine, named) in [
+        ("stack_put", "shmem_putmem"),
+        ("stack_get", "shmem_long_get"),
+    ] {
+        let out = run_job(2, &exe, &[routine], &[], 60);
+        assert!(!out.ok(), "{routine} exited 0");
+        assert!(
+            out.stderr.contains(named) && out.stderr.contains("not symmetric"),
+            "{routine}: {}",
+            out.stderr
+        );
+    }
     // shmem_ptr is a query: an out-of-range PE gives NULL, and the program goes on.
     let out = run_job(2, &exe, &["shmem_ptr"], &[], 60);
     assert!(out.ok(), "{}", out.stderr);

@@ -439,6 +439,16 @@ impl Runtime {
         }
     }
 
+    /// `[addr, addr+len)` is symmetric (heap or static data), or [`Error::NotSymmetric`]: the
+    /// same rule for this PE as for its peers.
+    fn check_symmetric(&self, addr: usize, len: usize) -> Result<(), Error> {
+        if self.in_heap(addr, len) || self.image.contains(addr, len) {
+            Ok(())
+        } else {
+            Err(Error::NotSymmetric { addr, len })
+        }
+    }
+
     /// Whether `[addr, addr+len)` lies in the symmetric heap segment.
     fn in_heap(&self, addr: usize, len: usize) -> bool {
         addr >= self.seg_base
@@ -500,6 +510,7 @@ impl Runtime {
             return Ok(());
         }
         if pe == self.my_pe() {
+            self.check_symmetric(dest as usize, len)?;
             // SAFETY: the caller guarantees `src`; `dest` is a symmetric address of our own.
             unsafe { std::ptr::copy(src, dest, len) };
             return Ok(());
@@ -540,6 +551,7 @@ impl Runtime {
             return Ok(());
         }
         if pe == self.my_pe() {
+            self.check_symmetric(src as usize, len)?;
             // SAFETY: the caller guarantees `dest`; `src` is a symmetric address of our own.
             unsafe { std::ptr::copy(src, dest, len) };
             return Ok(());
