@@ -178,11 +178,14 @@ fn exhaust(rt: &Runtime) -> Result<(), String> {
         return Err("malloc beyond the heap succeeded".into());
     }
     let a = rt.malloc(len / 4).ok_or("malloc(len/4) failed")?;
+    // A block right after `a`, so it cannot grow in place either.
+    let blocker = rt.malloc(len / 4).ok_or("malloc(len/4) failed")?;
     // SAFETY: `a` has len/4 bytes.
     unsafe { a.as_ptr().write_bytes(me as u8 ^ 0x5a, len / 4) };
     if rt.realloc(Some(a), len - len / 8).is_some() {
         return Err("realloc beyond what is free succeeded".into());
     }
+    rt.free(Some(blocker)).map_err(|e| e.to_string())?;
     // SAFETY: the old block must be intact and still ours.
     if unsafe { std::slice::from_raw_parts(a.as_ptr(), len / 4) }
         .iter()
@@ -218,6 +221,42 @@ fn one_fails(rt: &Runtime) -> Result<(), String> {
     Ok(())
 }
 
+/// PE n-1 uses ptmalloc, the others buddy. A realloc that buddy can do in place (the rest of
+/// the heap is free after the block) but ptmalloc cannot do at all must fail on every PE, and
+/// the buddy PEs must undo their in-place growth: same address, old size, contents intact.
+fn realloc_undo(rt: &Runtime) -> Result<(), String> {
+    let me = rt.my_pe();
+    let len = rt.heap_range().1;
+    let a = rt.malloc(64).ok_or("malloc(64) failed")?;
+    // SAFETY: `a` is a live block of 64 bytes.
+    unsafe { a.as_ptr().write_bytes(0x5A, 64) };
+    let used = rt.heap_stats().bytes_in_use;
+    if rt.realloc(Some(a), len - 32).is_some() {
+        return Err(format!(
+            "PE {me}: realloc to nearly the whole heap succeeded"
+        ));
+    }
+    if rt.heap_stats().bytes_in_use != used || rt.heap_stats().live_blocks != 1 {
+        return Err(format!(
+            "PE {me}: the failed realloc changed the heap: {:?}",
+            rt.heap_stats()
+        ));
+    }
+    // SAFETY: `a` is still a live block of 64 bytes.
+    let kept = unsafe { std::slice::from_raw_parts(a.as_ptr(), 64) }
+        .iter()
+        .all(|&b| b == 0x5A);
+    if !kept {
+        return Err(format!("PE {me}: the failed realloc changed the contents"));
+    }
+    let b = rt
+        .realloc(Some(a), 4096)
+        .ok_or("realloc after the undo failed")?;
+    rt.free(Some(b)).map_err(|e| e.to_string())?;
+    println!("PE {me}: {} undone", rt.component());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let scenario = args.first().map(String::as_str).unwrap_or("hello");
@@ -230,7 +269,12 @@ fn main() -> ExitCode {
     if last && scenario == "base_mismatch" {
         std::env::set_var("MEMHEAP_BASE_ADDRESS", "0x210000000000");
     }
-    if last && scenario == "one_fails" {
+    if scenario == "realloc_undo" {
+        // The components place blocks at different offsets, which the call check (on in debug
+        // builds) would rightly report; this scenario is about failure, not placement.
+        std::env::set_var("MEMHEAP_CHECK_CALLS", "0");
+    }
+    if last && (scenario == "one_fails" || scenario == "realloc_undo") {
         std::env::set_var("MEMHEAP_COMPONENT", "ptmalloc");
     }
     let rt = match runtime::init() {
@@ -267,6 +311,7 @@ fn main() -> ExitCode {
         "heap" => heap_ring(&rt),
         "exhaust" => exhaust(&rt),
         "one_fails" => one_fails(&rt),
+        "realloc_undo" => realloc_undo(&rt),
         "base_mismatch" => Err("init succeeded with different heap bases".into()),
         "asym" => {
             let p = rt.malloc(if me == n - 1 { 128 } else { 64 });

@@ -75,6 +75,15 @@ pub trait Module: Send {
     /// a move, as with C `realloc`). On error the old block and its contents are unchanged.
     fn realloc(&mut self, ptr: NonNull<u8>, size: usize) -> Result<NonNull<u8>, Error>;
 
+    /// Resize the block at `ptr` to at least `size` bytes without moving it. Shrinking back to
+    /// a size the block had before must succeed (the collective realloc relies on it to undo a
+    /// growth when another PE failed). The default never resizes:
+    /// [`Error::NoRoomInPlace`], and the caller moves the block instead.
+    fn resize_in_place(&mut self, ptr: NonNull<u8>, size: usize) -> Result<(), Error> {
+        let _ = (ptr, size);
+        Err(Error::NoRoomInPlace)
+    }
+
     /// Free the live block at `ptr`.
     fn free(&mut self, ptr: NonNull<u8>) -> Result<(), Error>;
 

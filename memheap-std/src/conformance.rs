@@ -361,6 +361,41 @@ pub(crate) fn finalize(c: &dyn Component) {
     assert_eq!(m.stats().region_bytes, m.region().len() as u64);
 }
 
+/// `resize_in_place`: either it refuses with `NoRoomInPlace` and changes nothing, or the block
+/// keeps its address and contents, and shrinking back to the old size succeeds.
+pub(crate) fn resize_in_place(c: &dyn Component) {
+    let mut f = Fixture::new(c, 4 * MIB);
+    let m = &mut *f.module;
+    let p = m.alloc(1000).unwrap();
+    fill(p, 1000, 7);
+    let old = m.usable_size(p).unwrap();
+    let before = m.stats();
+    match m.resize_in_place(p, 50_000) {
+        Ok(()) => {
+            assert!(m.usable_size(p).unwrap() >= 50_000);
+            assert!(holds(p, 1000, 7));
+            m.resize_in_place(p, old)
+                .expect("shrinking back to the old size must succeed");
+            assert_eq!(m.usable_size(p).unwrap(), old);
+            assert_eq!(m.stats().bytes_in_use, before.bytes_in_use);
+        }
+        Err(e) => {
+            assert_eq!(e, Error::NoRoomInPlace);
+            assert_eq!(m.stats(), before);
+        }
+    }
+    assert!(holds(p, 1000, 7));
+    // A block with a live neighbour right after it cannot grow in place.
+    let q = m.alloc(16).unwrap();
+    if q.as_ptr() as usize == p.as_ptr() as usize + m.usable_size(p).unwrap() {
+        assert_eq!(m.resize_in_place(p, old + 4096), Err(Error::NoRoomInPlace));
+    }
+    let dangling = NonNull::new(m.region().as_ptr().wrapping_add(8)).unwrap();
+    assert!(m.resize_in_place(dangling, 64).is_err());
+    m.free(q).unwrap();
+    m.free(p).unwrap();
+}
+
 /// The suite as `#[test]` functions for one component.
 macro_rules! conformance_tests {
     ($module:ident, $component:expr) => {
@@ -392,6 +427,10 @@ macro_rules! conformance_tests {
             #[test]
             fn finalize() {
                 super::finalize(&$component);
+            }
+            #[test]
+            fn resize_in_place() {
+                super::resize_in_place(&$component);
             }
         }
     };

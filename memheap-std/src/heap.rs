@@ -159,6 +159,11 @@ impl Heap {
         self.module_mut()?.realloc(ptr, size)
     }
 
+    /// Resize the block at `ptr` without moving it. See [`Module::resize_in_place`].
+    pub fn resize_in_place(&mut self, ptr: NonNull<u8>, size: usize) -> Result<(), Error> {
+        self.module_mut()?.resize_in_place(ptr, size)
+    }
+
     /// Free the block at `ptr`. Foreign, interior and double frees are errors.
     pub fn free(&mut self, ptr: NonNull<u8>) -> Result<(), Error> {
         self.module_mut()?.free(ptr)

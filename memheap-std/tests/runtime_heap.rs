@@ -57,6 +57,29 @@ fn exhaustion_fails_on_every_pe_and_failed_realloc_keeps_the_old_block() {
 }
 
 #[test]
+fn failed_realloc_undoes_an_in_place_growth() {
+    // buddy grows the block in place on PEs 0..n-1; ptmalloc on the last PE cannot satisfy the
+    // request, so every PE fails and the buddy PEs shrink back.
+    for n in [2u32, 4] {
+        let o = run(
+            n,
+            &["--timeout", "30", "--heap-size", "4M"],
+            "pe_test",
+            &["realloc_undo"],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            out.matches("buddy undone").count(),
+            n as usize - 1,
+            "{}",
+            text(&o)
+        );
+        assert_eq!(out.matches("ptmalloc undone").count(), 1, "{}", text(&o));
+    }
+}
+
+#[test]
 fn one_pe_failing_makes_every_pe_fail_and_free() {
     // The last PE runs another component, so the same request fails there only.
     for n in [2u32, 4] {

@@ -154,6 +154,12 @@ impl Module for BuddyModule {
         unsafe { heap.realloc(ptr, size, MIN_ALIGN) }
     }
 
+    fn resize_in_place(&mut self, ptr: NonNull<u8>, size: usize) -> Result<(), Error> {
+        // Exact fit: shrinking frees the tail, so shrinking back to an earlier size always
+        // succeeds and restores the earlier usable size.
+        self.heap_mut()?.realloc_in_place(ptr, size).map(|_| ())
+    }
+
     fn free(&mut self, ptr: NonNull<u8>) -> Result<(), Error> {
         self.heap_mut()?.free(ptr)
     }

@@ -295,8 +295,10 @@ impl Runtime {
     /// `size == 0` is [`free`](Runtime::free) and returns `None`. Barriers on entry and exit.
     ///
     /// On failure anywhere every PE returns `None` and keeps its old block, contents intact.
-    /// Growth allocates the new block before giving back the old one (so a failure on any PE
-    /// can be undone everywhere); shrinking is done in place where the component can.
+    /// Growth happens in place when the component can extend the block
+    /// ([`Module::resize_in_place`](crate::Module::resize_in_place)), otherwise by allocating
+    /// the new block before giving back the old one; either can be undone everywhere when a
+    /// PE fails. Shrinking is done in place where the component can.
     pub fn realloc(&self, ptr: Option<NonNull<u8>>, size: usize) -> Option<NonNull<u8>> {
         let Some(old) = ptr else {
             return self.malloc(size);
@@ -325,12 +327,18 @@ impl Runtime {
                 return None;
             }
         };
+        let mut grew_in_place = false;
         let (local, moved) = if size <= old_size {
             // Shrink: in place if the component can; otherwise the old block serves as is.
             (
                 Ok(self.with_heap(|h| h.realloc(old, size)).unwrap_or(old)),
                 false,
             )
+        } else if self.with_heap(|h| h.resize_in_place(old, size)).is_ok() {
+            // Grown where it is (the space after it was free); undone below if another PE
+            // failed.
+            grew_in_place = true;
+            (Ok(old), false)
         } else {
             let new = self.with_heap(|h| h.alloc(size));
             if let Ok(n) = new {
@@ -356,6 +364,14 @@ impl Runtime {
         }
         if let (Some(n), true) = (p, moved) {
             let _ = self.with_heap(|h| h.free(n));
+        }
+        if grew_in_place {
+            // Shrinking back to the old size always succeeds (Module::resize_in_place).
+            let undone = self.with_heap(|h| h.resize_in_place(old, old_size));
+            debug_assert!(
+                undone.is_ok(),
+                "undoing an in-place growth failed: {undone:?}"
+            );
         }
         self.report(&format!("realloc(size={size})"), all, local.as_ref().err());
         None

@@ -124,6 +124,10 @@ impl std::error::Error for Error {
     }
 }
 
+/// `MEMHEAP_CHECK_CALLS=0|1`: compare every collective allocation's arguments and resulting
+/// offsets across PEs. Default: on when `SHMEM_DEBUG` is set and in debug builds.
+pub const ENV_CHECK_CALLS: &str = "MEMHEAP_CHECK_CALLS";
+
 /// What the runtime knows about a peer.
 #[derive(Clone, Copy, Debug)]
 struct Peer {
@@ -174,6 +178,15 @@ fn cores() -> u32 {
 impl Runtime {
     /// Start the runtime for `job`.
     pub fn init(job: JobInfo) -> Result<Runtime, Error> {
+        let verbose = std::env::var_os("SHMEM_DEBUG").is_some();
+        let check_calls = match std::env::var(ENV_CHECK_CALLS) {
+            Ok(v) => crate::env::parse_verbose(ENV_CHECK_CALLS, &v).map_err(|e| Error::BadEnv {
+                var: ENV_CHECK_CALLS,
+                value: v.clone(),
+                reason: e.to_string(),
+            })?,
+            Err(_) => verbose || cfg!(debug_assertions),
+        };
         let n = job.n_pes;
         let area = match &job.meet {
             Meet::Fd(fd) => Area::attach_fd(*fd, n)?,
@@ -299,7 +312,6 @@ impl Runtime {
         // Busy polling only pays when every PE has a core; otherwise yield the core to a PE
         // that still has to arrive, then sleep.
         let spin = if n <= cores() { (4000, 0) } else { (50, 1000) };
-        let verbose = std::env::var_os("SHMEM_DEBUG").is_some();
         let rt = Runtime {
             job,
             area,
@@ -312,7 +324,7 @@ impl Runtime {
             seg_base,
             seg_len,
             maps: RefCell::new(maps),
-            check_calls: verbose || cfg!(debug_assertions),
+            check_calls,
             verbose,
         };
         // Nobody may leave init (and perhaps exit, closing its segment) before every peer
