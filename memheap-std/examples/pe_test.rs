@@ -230,8 +230,10 @@ fn main() -> ExitCode {
     if last && scenario == "base_mismatch" {
         std::env::set_var("MEMHEAP_BASE_ADDRESS", "0x210000000000");
     }
-    if last && scenario == "one_fails" {
-        std::env::set_var("MEMHEAP_COMPONENT", "ptmalloc");
+    if scenario == "one_fails" {
+        // Every PE but the last runs buddy (a whole-heap request fits), the last ptmalloc (it
+        // does not), whichever component is the default.
+        std::env::set_var("MEMHEAP_COMPONENT", if last { "ptmalloc" } else { "buddy" });
     }
     let rt = match runtime::init() {
         Ok(rt) => rt,
