@@ -11,7 +11,7 @@ use crate::segment::Region;
 /// Default priority of the `buddy` component: 50, below [`PTMALLOC_PRIORITY`] (100).
 ///
 /// Set by measurement (issue 3: the component that wins the mixed workload among those with
-/// >= 95% fill efficiency gets the higher default). In the C benchmark at 1 PE
+/// at least 95% fill efficiency gets the higher default). In the C benchmark at 1 PE
 /// (`benches/compare-oshmem.sh`, figures in BENCHMARKS.md) `buddy` fills only about 80% of
 /// a 256 MiB heap with random 64 B..256 KiB blocks, so it does not qualify, while `ptmalloc`
 /// fills about 99.9%; `buddy` stays available through `MEMHEAP_COMPONENT=buddy` or
