@@ -3,10 +3,13 @@
 # against shmem.h only) built with oshcc and with memheap, run interleaved as OSHMEM-buddy,
 # OSHMEM-ptmalloc, memheap-buddy and memheap-ptmalloc at 1, 2 and 4 PEs.
 #
-# usage: benches/compare-oshmem.sh [ROUNDS] [REPS]     (defaults 3 and 7)
-# Installs Debian's openmpi-bin and libopenmpi-dev when oshcc is missing (needs root).
-# Writes benches/results/oshmem-compare.txt (raw RESULT lines, one file per run appended) and
-# prints one table of medians and ratios, each target's verdict, and every job's exit status.
+# usage: benches/compare-oshmem.sh [ROUNDS] [REPS]     (defaults 5 and 11; PES="1 2 4" by default)
+# Installs Debian's openmpi-bin and libopenmpi-dev when oshcc is missing (root, or sudo).
+# Each job prints per-figure medians over REPS repetitions; the ROUNDS rounds run every
+# implementation at every PE count in turn (interleaved), and the table gives the median over
+# the rounds. Writes benches/results/oshmem-compare.txt (raw RESULT and STATUS lines of the
+# latest run) and benches/results/oshmem-compare.md (the table, each issue-6 target's verdict
+# with its figure, and every job's exit status), and prints the table.
 #
 # OSHMEM 4.1 with its default configuration crashes in shmem_finalize on this kind of machine
 # (an osc/rdma memory hook fires after its library is unloaded): it runs here with
@@ -14,18 +17,20 @@
 # memheap, SHMEM_SYMMETRIC_HEAP_SIZE (what OSHMEM 4.1 reads) for OSHMEM.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-rounds=${1:-3}
-reps=${2:-7}
+rounds=${1:-5}
+reps=${2:-11}
 heap=$((256 * 1024 * 1024))
 pes_list=${PES:-"1 2 4"}
 build=$root/target/oshmem-compare
 results=$root/benches/results
 mkdir -p "$build" "$results"
 
-if ! command -v oshcc >/dev/null 2>&1; then
+if ! command -v oshcc >/dev/null 2>&1 || ! command -v oshrun >/dev/null 2>&1; then
   echo "installing openmpi-bin and libopenmpi-dev (OSHMEM 4.1)" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >/dev/null
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo=sudo; fi
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >/dev/null
 fi
 
 echo "building memheap (release) and both benchmark binaries" >&2
@@ -39,8 +44,8 @@ raw=$build/raw.txt
 status=$build/status.txt
 : >"$raw"
 : >"$status"
-run() { # impl pes
-  local impl=$1 n=$2 rc=0 out
+run() { # impl pes round
+  local impl=$1 n=$2 round=$3 rc=0 out
   case $impl in
     oshmem-*)
       out=$(SHMEM_SYMMETRIC_HEAP_SIZE=$heap timeout 600 oshrun --allow-run-as-root --oversubscribe \
@@ -51,8 +56,8 @@ run() { # impl pes
         "$lib/memheap-run" --timeout 600 -n "$n" "$build/bench-memheap" "$heap" "$reps" 2>&1) || rc=$?
       ;;
   esac
-  echo "$impl pes=$n exit=$rc" >>"$status"
-  printf '%s\n' "$out" | grep '^RESULT' | sed "s/^RESULT /RESULT impl=$impl /" >>"$raw" || true
+  echo "STATUS impl=$impl pes=$n round=$round exit=$rc" >>"$status"
+  printf '%s\n' "$out" | grep '^RESULT' | sed "s/^RESULT /RESULT impl=$impl round=$round /" >>"$raw" || true
   if [ "$rc" != 0 ]; then printf '%s\n' "$out" | tail -5 >&2; fi
 }
 
@@ -60,14 +65,16 @@ for round in $(seq 1 "$rounds"); do
   for n in $pes_list; do
     for impl in oshmem-buddy oshmem-ptmalloc memheap-buddy memheap-ptmalloc; do
       echo "round $round: $impl on $n PEs" >&2
-      run "$impl" "$n"
+      run "$impl" "$n" "$round"
     done
   done
 done
 
+ompi=$(ompi_info --version 2>/dev/null | head -1 || echo "Open MPI unknown")
 {
-  echo "# $(date -u +%Y-%m-%dT%H:%MZ) rounds=$rounds reps=$reps heap=$heap $(nproc) cores"
-  cat "$raw"
-  sed 's/^/STATUS /' "$status"
-} >>"$results/oshmem-compare.txt"
-python3 "$root/benches/compare_table.py" "$raw" "$status"
+  echo "# $(date -u +%Y-%m-%dT%H:%MZ) rounds=$rounds reps=$reps heap=$heap PEs=\"$pes_list\" $(nproc) cores; $ompi"
+  echo "# OSHMEM: oshrun --allow-run-as-root --oversubscribe -np N --mca osc ^rdma --mca memheap buddy|ptmalloc, SHMEM_SYMMETRIC_HEAP_SIZE=$heap"
+  echo "# memheap: memheap-run -n N, MEMHEAP_COMPONENT=buddy|ptmalloc, SHMEM_SYMMETRIC_SIZE=$heap"
+  cat "$raw" "$status"
+} >"$results/oshmem-compare.txt"
+python3 "$root/benches/compare_table.py" "$results/oshmem-compare.txt" | tee "$results/oshmem-compare.md"

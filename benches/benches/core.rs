@@ -15,14 +15,11 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use memheap_benches::{
     buddy_system, linked_list, memheap, mixed_ops, offset_heap, rlsf, talc, Arena, Global, Mixed,
-    Op, ALIGN, REGION_LEN,
+    Op, ALIGN, MIXED_OPS, MIXED_SEED, REGION_LEN, WARM_OPS,
 };
 
-/// Ops in the precomputed sequence (cycled through).
-const OPS: usize = 1 << 20;
-/// Ops run before measuring, to reach the steady state (about half the slots live).
-const WARM_OPS: u64 = 16 * 1024;
-const SEED: u64 = 0x6d65_6d68_6561_7021;
+const OPS: usize = MIXED_OPS;
+const SEED: u64 = MIXED_SEED;
 
 fn mixed_one<A: GlobalAlloc>(c: &mut Criterion, name: &str, arena: &Arena<A>, ops: &[Op]) {
     let mut g = c.benchmark_group("mixed");

@@ -33,6 +33,13 @@ pub const ALIGN: usize = 8;
 /// Slots of the mixed-operations workload.
 pub const SLOTS: usize = 1024;
 
+/// Seed of the mixed-operations sequence (criterion `mixed` and `scale` groups, `scale` binary).
+pub const MIXED_SEED: u64 = 0x6d65_6d68_6561_7021;
+/// Ops in the precomputed mixed sequence (cycled through).
+pub const MIXED_OPS: usize = 1 << 20;
+/// Mixed ops run before measuring, to reach the steady state (about half the slots live).
+pub const WARM_OPS: u64 = 16 * 1024;
+
 /// A host memory region aligned to its own length, pre-faulted so that page faults are not
 /// part of any measurement.
 pub struct Region {

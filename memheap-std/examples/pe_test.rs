@@ -274,8 +274,10 @@ fn main() -> ExitCode {
         // builds) would rightly report; this scenario is about failure, not placement.
         std::env::set_var("MEMHEAP_CHECK_CALLS", "0");
     }
-    if last && (scenario == "one_fails" || scenario == "realloc_undo") {
-        std::env::set_var("MEMHEAP_COMPONENT", "ptmalloc");
+    if scenario == "one_fails" || scenario == "realloc_undo" {
+        // Every PE but the last runs buddy (a whole-heap request fits, a block can grow in
+        // place), the last ptmalloc (it cannot), whichever component is the default.
+        std::env::set_var("MEMHEAP_COMPONENT", if last { "ptmalloc" } else { "buddy" });
     }
     let rt = match runtime::init() {
         Ok(rt) => rt,

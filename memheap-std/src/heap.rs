@@ -243,7 +243,8 @@ mod tests {
     #[test]
     fn from_lookup_selects_and_allocates() {
         for (component, want) in [
-            ("", "buddy"),
+            ("", "ptmalloc"),
+            ("buddy", "buddy"),
             ("ptmalloc", "ptmalloc"),
             ("^buddy,firstfit", "ptmalloc"),
         ] {

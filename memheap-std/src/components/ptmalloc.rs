@@ -23,10 +23,17 @@ use dlmalloc::Dlmalloc;
 use crate::component::{Component, ComponentError, Error, Module, ModuleStats, MIN_ALIGN};
 use crate::segment::Region;
 
-/// Default priority of the `ptmalloc` component. Provisional: the defaults are to be set
-/// from the component benchmark (the winner of the mixed workload at >= 95% fill efficiency
-/// gets the higher one).
-pub const PTMALLOC_PRIORITY: i32 = 50;
+/// Default priority of the `ptmalloc` component: 100, above [`BUDDY_PRIORITY`] (50), so it
+/// is the default component (as in OSHMEM).
+///
+/// Set by measurement (issue 3: the component that wins the mixed workload among those with
+/// at least 95% fill efficiency gets the higher default). In the C benchmark at 1 PE
+/// (`benches/compare-oshmem.sh`, figures in BENCHMARKS.md) `ptmalloc` is the only component
+/// that fills at least 95% of a 256 MiB heap with random 64 B..256 KiB blocks (about 99.9%; `buddy`
+/// about 80%), so it wins whatever the mixed figures say.
+///
+/// [`BUDDY_PRIORITY`]: crate::components::buddy::BUDDY_PRIORITY
+pub const PTMALLOC_PRIORITY: i32 = 100;
 
 /// How far the sbrk cursor moves at least per request: 2 MiB, as in OSHMEM.
 pub const PTMALLOC_GROWTH: usize = 2 << 20;
