@@ -326,13 +326,42 @@ fn out(p: Option<NonNull<u8>>) -> *mut c_void {
     p.map_or(ptr::null_mut(), |p| p.as_ptr().cast())
 }
 
-/// `shmem_malloc`: NULL for size 0 (no barrier); NULL on every PE if any PE fails.
-#[no_mangle]
-pub extern "C" fn shmem_malloc(size: usize) -> *mut c_void {
+fn malloc_named(size: usize, routine: &str) -> *mut c_void {
     if size == 0 {
         return ptr::null_mut();
     }
-    out(rt("shmem_malloc").malloc(size))
+    out(rt(routine).malloc(size))
+}
+
+fn align_named(alignment: usize, size: usize, routine: &str) -> *mut c_void {
+    if size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt(routine).align(alignment, size))
+}
+
+fn realloc_named(p: *mut c_void, size: usize, routine: &str) -> *mut c_void {
+    let old = NonNull::new(p.cast::<u8>());
+    if old.is_none() && size == 0 {
+        return ptr::null_mut();
+    }
+    out(rt(routine).realloc(old, size))
+}
+
+fn free_named(p: *mut c_void, routine: &str) {
+    let Some(p) = NonNull::new(p.cast::<u8>()) else {
+        return;
+    };
+    let r = rt(routine);
+    if let Err(e) = r.free(Some(p)) {
+        eprintln!("memheap: PE {}: {routine}({p:p}): {e}", r.my_pe());
+    }
+}
+
+/// `shmem_malloc`: NULL for size 0 (no barrier); NULL on every PE if any PE fails.
+#[no_mangle]
+pub extern "C" fn shmem_malloc(size: usize) -> *mut c_void {
+    malloc_named(size, "shmem_malloc")
 }
 
 /// `shmem_calloc`: zeroed; NULL for a zero count or size (no barrier) and for an overflowing
@@ -349,31 +378,21 @@ pub extern "C" fn shmem_calloc(count: usize, size: usize) -> *mut c_void {
 /// below 16 is rounded up to the next power of two >= 16; 0 gives NULL on every PE).
 #[no_mangle]
 pub extern "C" fn shmem_align(alignment: usize, size: usize) -> *mut c_void {
-    if size == 0 {
-        return ptr::null_mut();
-    }
-    out(rt("shmem_align").align(alignment, size))
+    align_named(alignment, size, "shmem_align")
 }
 
 /// `shmem_malloc_with_hints`: hints (`SHMEM_MALLOC_ATOMICS_REMOTE`, `SHMEM_MALLOC_SIGNAL_REMOTE`,
 /// any other) change nothing here: every block is equally reachable by every PE.
 #[no_mangle]
 pub extern "C" fn shmem_malloc_with_hints(size: usize, _hints: c_long) -> *mut c_void {
-    if size == 0 {
-        return ptr::null_mut();
-    }
-    out(rt("shmem_malloc_with_hints").malloc(size))
+    malloc_named(size, "shmem_malloc_with_hints")
 }
 
 /// `shmem_realloc`: NULL ptr is malloc, size 0 is free; on failure every PE gets NULL and
 /// keeps its block.
 #[no_mangle]
 pub extern "C" fn shmem_realloc(p: *mut c_void, size: usize) -> *mut c_void {
-    let old = NonNull::new(p.cast::<u8>());
-    if old.is_none() && size == 0 {
-        return ptr::null_mut();
-    }
-    out(rt("shmem_realloc").realloc(old, size))
+    realloc_named(p, size, "shmem_realloc")
 }
 
 /// `shmem_free`: NULL does nothing (no barrier). A pointer that is not a live block of the
@@ -383,23 +402,10 @@ pub extern "C" fn shmem_free(p: *mut c_void) {
     free_named(p, "shmem_free");
 }
 
-fn free_named(p: *mut c_void, routine: &str) {
-    let Some(p) = NonNull::new(p.cast::<u8>()) else {
-        return;
-    };
-    let r = rt(routine);
-    if let Err(e) = r.free(Some(p)) {
-        eprintln!("memheap: PE {}: {routine}({p:p}): {e}", r.my_pe());
-    }
-}
-
 /// `shmalloc` (deprecated).
 #[no_mangle]
 pub extern "C" fn shmalloc(size: usize) -> *mut c_void {
-    if size == 0 {
-        return ptr::null_mut();
-    }
-    out(rt("shmalloc").malloc(size))
+    malloc_named(size, "shmalloc")
 }
 
 /// `shfree` (deprecated).
@@ -411,20 +417,13 @@ pub extern "C" fn shfree(p: *mut c_void) {
 /// `shrealloc` (deprecated).
 #[no_mangle]
 pub extern "C" fn shrealloc(p: *mut c_void, size: usize) -> *mut c_void {
-    let old = NonNull::new(p.cast::<u8>());
-    if old.is_none() && size == 0 {
-        return ptr::null_mut();
-    }
-    out(rt("shrealloc").realloc(old, size))
+    realloc_named(p, size, "shrealloc")
 }
 
 /// `shmemalign` (deprecated).
 #[no_mangle]
 pub extern "C" fn shmemalign(alignment: usize, size: usize) -> *mut c_void {
-    if size == 0 {
-        return ptr::null_mut();
-    }
-    out(rt("shmemalign").align(alignment, size))
+    align_named(alignment, size, "shmemalign")
 }
 
 // ---- ordering and synchronisation ------------------------------------------------------------
