@@ -516,34 +516,8 @@ impl Runtime {
         len: usize,
         pe: usize,
     ) -> Result<(), Error> {
-        self.live()?;
-        self.check_pe(pe)?;
-        if len == 0 {
-            return Ok(());
-        }
-        if pe == self.my_pe() {
-            self.check_symmetric(dest as usize, len)?;
-            // SAFETY: the caller guarantees `src`; `dest` is a symmetric address of our own.
-            unsafe { std::ptr::copy(src, dest, len) };
-            return Ok(());
-        }
-        if self.in_heap(dest as usize, len) {
-            let to = dest as usize - self.seg_base + self.peers[pe].heap;
-            // SAFETY: `to..to+len` lies in our live mapping of `pe`'s segment (range checked,
-            // not finalized); `src` is valid for reads (caller).
-            unsafe { std::ptr::copy(src, to as *mut u8, len) };
-            return Ok(());
-        }
-        let remote = self.static_addr(dest as usize, len, pe)?;
-        // SAFETY: `src` valid for `len` reads (caller); the kernel checks the remote range.
-        unsafe { image::cross_copy(self.peers[pe].pid, src as *mut u8, remote, len, true) }.map_err(
-            |e| Error::Os {
-                what: format!(
-                    "process_vm_writev to PE {pe} (static data; needs ptrace permission)"
-                ),
-                source: e,
-            },
-        )
+        // SAFETY: forwarded contract: `src` is the local side, valid for `len` reads.
+        unsafe { self.transfer(true, src as *mut u8, dest as usize, len, pe) }
     }
 
     /// Copy `len` bytes from the symmetric address `src` on PE `pe` to `dest` (local).
@@ -557,31 +531,59 @@ impl Runtime {
         len: usize,
         pe: usize,
     ) -> Result<(), Error> {
+        // SAFETY: forwarded contract: `dest` is the local side, valid for `len` writes.
+        unsafe { self.transfer(false, dest, src as usize, len, pe) }
+    }
+
+    /// The body of put (`to_remote`) and get: `local` is this PE's buffer, `remote` the
+    /// symmetric address (this PE's view) whose copy on `pe` is written or read.
+    ///
+    /// # Safety
+    /// `local` valid for `len` reads (put) or writes (get); the remote range must not race.
+    unsafe fn transfer(
+        &self,
+        to_remote: bool,
+        local: *mut u8,
+        remote: usize,
+        len: usize,
+        pe: usize,
+    ) -> Result<(), Error> {
         self.live()?;
         self.check_pe(pe)?;
         if len == 0 {
             return Ok(());
         }
-        if pe == self.my_pe() {
-            self.check_symmetric(src as usize, len)?;
-            // SAFETY: the caller guarantees `dest`; `src` is a symmetric address of our own.
-            unsafe { std::ptr::copy(src, dest, len) };
+        // The address through which `remote` on `pe` is reached by loads and stores, if any.
+        let mapped = if pe == self.my_pe() {
+            self.check_symmetric(remote, len)?;
+            Some(remote)
+        } else if self.in_heap(remote, len) {
+            Some(remote - self.seg_base + self.peers[pe].heap)
+        } else {
+            None
+        };
+        if let Some(at) = mapped {
+            let (from, to) = if to_remote {
+                (local as *const u8, at as *mut u8)
+            } else {
+                (at as *const u8, local)
+            };
+            // SAFETY: `at..at+len` is symmetric memory of our own, or lies in our live mapping of
+            // `pe`'s segment (range checked, not finalized); `local` is valid for the access
+            // (caller). `copy` allows the ranges to overlap.
+            unsafe { std::ptr::copy(from, to, len) };
             return Ok(());
         }
-        if self.in_heap(src as usize, len) {
-            let from = src as usize - self.seg_base + self.peers[pe].heap;
-            // SAFETY: `from..from+len` lies in our live mapping of `pe`'s segment; `dest` is
-            // valid for writes (caller).
-            unsafe { std::ptr::copy(from as *const u8, dest, len) };
-            return Ok(());
-        }
-        let remote = self.static_addr(src as usize, len, pe)?;
-        // SAFETY: `dest` valid for `len` writes (caller); the kernel checks the remote range.
-        unsafe { image::cross_copy(self.peers[pe].pid, dest, remote, len, false) }.map_err(|e| {
+        let addr = self.static_addr(remote, len, pe)?;
+        // SAFETY: `local` valid for `len` bytes (caller); the kernel checks the remote range.
+        unsafe { image::cross_copy(self.peers[pe].pid, local, addr, len, to_remote) }.map_err(|e| {
+            let (call, dir) = if to_remote {
+                ("process_vm_writev", "to")
+            } else {
+                ("process_vm_readv", "from")
+            };
             Error::Os {
-                what: format!(
-                    "process_vm_readv from PE {pe} (static data; needs ptrace permission)"
-                ),
+                what: format!("{call} {dir} PE {pe} (static data; needs ptrace permission)"),
                 source: e,
             }
         })
