@@ -609,3 +609,118 @@ fn carve_near_the_top_of_the_address_space_is_bad_region() {
     let r = unsafe { Heap::carve(region, 4095, Config::DEFAULT) };
     assert_eq!(r.unwrap_err(), Error::BadRegion);
 }
+
+/// 100 KiB at 0 leaves the tail [100 KiB, 128 KiB) as free blocks of 4, 8 and 16 KiB; 128 KiB
+/// at 128 KiB uses a whole block. A 24 KiB request then has no free block of its order (32 KiB)
+/// or of 64 or 128 KiB: without gap filling it split the 256 KiB block at 256 KiB. Gap filling
+/// finds the run of the three tail blocks (from the 16 KiB block, order 14 = needed order - 1,
+/// and its free neighbours) and places it at 100 KiB, leaving the large blocks whole.
+#[test]
+fn gap_filling_places_a_block_in_a_tail_instead_of_splitting_a_larger_block() {
+    let config = Config::DEFAULT.with_capacity(16);
+    let mut meta = meta_for(MIB, config);
+    let mut heap = BuddyHeap::new(MIB, config, &mut meta).unwrap();
+    assert_eq!(heap.alloc(100 << 10, 16), Ok(0));
+    assert_eq!(heap.alloc(128 << 10, 16), Ok(128 << 10));
+    let s = heap.stats();
+    assert_eq!(
+        (s.free_blocks[12], s.free_blocks[13], s.free_blocks[14]),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        (s.free_blocks[15], s.free_blocks[16], s.free_blocks[17]),
+        (0, 0, 0)
+    );
+    assert_eq!((s.free_blocks[18], s.free_blocks[19]), (1, 1));
+
+    assert_eq!(heap.alloc(24 << 10, 16), Ok(100 << 10));
+    assert_eq!(heap.usable_size(100 << 10), Ok(24 << 10));
+    heap.check().unwrap();
+    let s = heap.stats();
+    // What is left of the tail: [124 KiB, 128 KiB), one 4 KiB block; the 256 and 512 KiB
+    // blocks are untouched.
+    assert_eq!(
+        (s.free_blocks[12], s.free_blocks[13], s.free_blocks[14]),
+        (1, 0, 0)
+    );
+    assert_eq!((s.free_blocks[18], s.free_blocks[19]), (1, 1));
+    assert!(heap.is_free(124 << 10) && !heap.is_free(123 << 10));
+    assert_eq!(s.bytes_free, MIB - (252 << 10));
+
+    // A request the gap cannot hold (28 KiB + 16 B > 28 KiB) still splits the 256 KiB block.
+    assert_eq!(heap.free(100 << 10), Ok(24 << 10));
+    assert_eq!(heap.alloc((28 << 10) + 16, 16), Ok(256 << 10));
+    // An alignment the gap cannot honour (32 KiB: the first 32 KiB-aligned offset of the run,
+    // 128 KiB, is its end) does the same: the next free 32 KiB-aligned block is taken.
+    assert_eq!(heap.alloc(24 << 10, 32 << 10), Ok(288 << 10));
+    heap.check().unwrap();
+
+    // Classic mode never fills gaps (it has no tails to fill).
+    let classic = config.with_exact_fit(false);
+    let mut meta = meta_for(MIB, classic);
+    let mut heap = BuddyHeap::new(MIB, classic, &mut meta).unwrap();
+    assert_eq!(heap.alloc(100 << 10, 16), Ok(0));
+    assert_eq!(heap.alloc(24 << 10, 16), Ok(128 << 10));
+    heap.check().unwrap();
+}
+
+/// A random alloc / free / realloc sequence run twice gives the same offsets, gap filling
+/// happens in it (offsets not aligned to the block's power of two, with no run fallback
+/// because the heap never runs short), and freeing everything restores a fresh heap.
+#[test]
+fn gap_filling_is_deterministic() {
+    let len = 8 * MIB;
+    let config = Config::DEFAULT.with_capacity(1024);
+    let run = || {
+        let mut meta = meta_for(len, config);
+        let mut heap = BuddyHeap::new(len, config, &mut meta).unwrap();
+        let fresh = heap.stats();
+        let mut x: u64 = 0x5eed;
+        let mut live: Vec<u64> = Vec::new();
+        let (mut trace, mut gap_filled) = (Vec::new(), 0);
+        for step in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let size = 1 + (x >> 24) % (48 << 10);
+            if x % 5 < 2 && !live.is_empty() {
+                let o = live.swap_remove((x >> 8) as usize % live.len());
+                heap.free(o).unwrap();
+            } else if x % 5 == 2 && !live.is_empty() {
+                let i = (x >> 8) as usize % live.len();
+                match heap.realloc(live[i], size).unwrap() {
+                    Realloc::InPlace { .. } => trace.push(live[i]),
+                    Realloc::Moved { offset, .. } => {
+                        heap.free(live[i]).unwrap();
+                        live[i] = offset;
+                        trace.push(offset);
+                    }
+                }
+            } else if live.len() < 1000 {
+                let align = 1 << ((x >> 40) % 8);
+                let o = heap.alloc(size, align).unwrap();
+                assert_eq!(o % align, 0);
+                let block = heap.usable_size(o).unwrap().next_power_of_two();
+                if o % block != 0 {
+                    gap_filled += 1;
+                }
+                live.push(o);
+                trace.push(o);
+            }
+            if step % 1000 == 0 {
+                heap.check().unwrap();
+            }
+        }
+        heap.check().unwrap();
+        for o in live {
+            heap.free(o).unwrap();
+        }
+        assert_eq!(heap.stats(), fresh);
+        (trace, gap_filled)
+    };
+    let (a, gaps) = run();
+    let (b, _) = run();
+    assert!(a.len() > 10_000);
+    assert!(gaps > 100, "gap filling placed {gaps} blocks");
+    assert_eq!(a, b);
+}
