@@ -9,13 +9,6 @@ use crate::size_table::SizeTable;
 /// Orders are `0..64`; per-order arrays are indexed by order directly.
 const ORDERS: usize = 64;
 
-/// Gap filling (exact fit): how many orders just below the needed order give candidate gaps.
-const GAP_ORDERS: u32 = 2;
-/// Gap filling: how many free blocks of each of those orders are tried, lowest address first.
-const GAP_CANDIDATES: u32 = 3;
-/// Gap filling: at most this many free blocks are added to a candidate on each side.
-const GAP_STEPS: u32 = 16;
-
 /// What [`BuddyHeap::realloc`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Realloc {
@@ -81,13 +74,8 @@ pub struct Stats {
 ///   adjacent free blocks when one is long enough (lowest aligned offset first), so the free
 ///   tails of neighbouring blocks are not lost to fragmentation.
 ///
-/// * With exact fit, a request that would split a larger free block first tries a bounded
-///   number of gaps (runs of smaller free blocks, such as the tails of live blocks) and goes
-///   there if one holds it, so fewer new tails are created.
-///
 /// Complexity: `alloc` and `free` are `O(orders × levels)` word operations in the worst case
-/// (levels = `log64` of the blocks of an order; gap filling adds a bounded
-/// `O(orders × levels)`-sized term), independent of how many blocks are live;
+/// (levels = `log64` of the blocks of an order), independent of how many blocks are live;
 /// the size table is `O(1)` expected. The exception is the exact-fit run fallback of
 /// [`BuddyHeap::alloc`], `O(free blocks × orders)`, taken only when the heap would otherwise
 /// report [`Error::OutOfMemory`].
@@ -207,11 +195,7 @@ impl<'m> BuddyHeap<'m> {
     /// block", like `shmem_malloc`, check before calling.)
     ///
     /// Placement: the lowest-address free buddy block of the smallest order that holds the
-    /// request and its alignment (`O(orders × levels)`). With exact fit, when that block is of a
-    /// larger order than needed (it would be split), the block first goes into a gap if one of
-    /// a few candidate runs of small free blocks holds it (gap filling: the lowest-address
-    /// free blocks of the two orders below the needed one, each with its free neighbours;
-    /// bounded). With exact fit, when no such block is
+    /// request and its alignment (`O(orders × levels)`). With exact fit, when no such block is
     /// left but enough bytes are free, the block goes at the lowest aligned offset of a run of
     /// adjacent free blocks long enough to hold it; that fallback walks the free blocks in
     /// address order, `O(free blocks × orders)`, and runs only where the heap would otherwise
@@ -237,14 +221,6 @@ impl<'m> BuddyHeap<'m> {
             return self.alloc_in_run(used, align_order.max(self.min_order));
         }
         let order = candidates.trailing_zeros();
-        if order > need && self.exact_fit {
-            let align_order = align_order.max(self.min_order);
-            if let Some(offset) = self.alloc_in_gap(used, need, align_order) {
-                self.table.insert(self.words, offset, used);
-                self.used += used;
-                return Ok(offset);
-            }
-        }
         // SAFETY: `order` is a non-empty order of this heap, so its bitmap has an item set;
         // its layout fits `words` (checked in `new`).
         let idx = unsafe { bitmap::first_unchecked(self.words, &self.maps[order as usize]) };
@@ -304,128 +280,6 @@ impl<'m> BuddyHeap<'m> {
             cur = run_end;
         }
         Err(Error::OutOfMemory)
-    }
-
-    /// Gap filling, tried with exact fit before splitting a free block of an order larger than
-    /// the needed order `need` (which would leave a new tail): look at the lowest-address free
-    /// blocks of the `GAP_ORDERS` orders just below `need` (at most `GAP_CANDIDATES` of each,
-    /// order `need - 1` first), extend each by up to `GAP_STEPS` adjacent free blocks on each
-    /// side, and place the block at the lowest offset of that run aligned to `2^align_order` if
-    /// `used` bytes fit there. Returns the offset of the claimed range, or `None` (nothing
-    /// changed). Bounded: `O(GAP_ORDERS × GAP_CANDIDATES × GAP_STEPS × orders)` bitmap tests;
-    /// deterministic (a function of the heap's state only).
-    #[inline(never)]
-    fn alloc_in_gap(&mut self, used: u64, need: u32, align_order: u32) -> Option<u64> {
-        let lo = need.saturating_sub(GAP_ORDERS).max(self.min_order);
-        let mut order = need;
-        while order > lo {
-            order -= 1;
-            if self.nonempty & (1u64 << order) == 0 {
-                continue;
-            }
-            let map = &self.maps[order as usize];
-            let mut next = bitmap::first(self.words, map);
-            let mut tries = 0;
-            while let Some(idx) = next {
-                let mut start = idx << order;
-                let mut steps = 0;
-                while steps < GAP_STEPS {
-                    steps += 1;
-                    match self.free_ending_at(start) {
-                        Some(o) => start -= 1u64 << o,
-                        None => break,
-                    }
-                }
-                if let Some(offset) = round_up(start, align_order) {
-                    if let Some(end) = offset.checked_add(used) {
-                        let mut run_end = (idx + 1) << order;
-                        let mut steps = 0;
-                        while run_end < end && steps < GAP_STEPS {
-                            steps += 1;
-                            match self.free_starting_at(run_end) {
-                                Some(o) => run_end += 1u64 << o,
-                                None => break,
-                            }
-                        }
-                        if run_end >= end {
-                            if offset == start {
-                                self.claim_run(start, end);
-                            } else {
-                                self.claim_range(offset, end);
-                            }
-                            return Some(offset);
-                        }
-                    }
-                }
-                tries += 1;
-                if tries == GAP_CANDIDATES {
-                    break;
-                }
-                next = bitmap::next(self.words, &self.maps[order as usize], idx + 1);
-            }
-        }
-        None
-    }
-
-    /// Take `[start, end)` out of the free set, where `start` is the start of a free block and
-    /// the free blocks that follow it without a gap reach `end` or beyond. The part of the last
-    /// block past `end` goes back as [`BuddyHeap::free_tail`] pieces (none can coalesce: the
-    /// block's first bytes up to `end` are now in use).
-    fn claim_run(&mut self, start: u64, end: u64) {
-        let mut cur = start;
-        while cur < end {
-            let order = match self.free_starting_at(cur) {
-                Some(o) => o,
-                None => unreachable_corrupt(),
-            };
-            self.take(order, cur >> order);
-            cur += 1u64 << order;
-        }
-        if cur > end {
-            self.free_tail(end, cur);
-        }
-    }
-
-    /// The order of the free block that starts at `at`, if any. `at` must not lie strictly
-    /// inside a free block (it is the end of one, or of a run of them).
-    #[inline]
-    fn free_starting_at(&self, at: u64) -> Option<u32> {
-        if at >= self.len {
-            return None;
-        }
-        // A block of order `o` starting at `at` needs `at` aligned to `2^o`.
-        let fit = if at == 0 {
-            !0u64
-        } else {
-            (lowest_bit(at) << 1).wrapping_sub(1)
-        };
-        let mut orders = self.nonempty & fit;
-        while orders != 0 {
-            let order = 63 - orders.leading_zeros();
-            orders &= !(1u64 << order);
-            if self.block_is_free(order, at >> order) {
-                return Some(order);
-            }
-        }
-        None
-    }
-
-    /// The order of the free block that ends at `at`, if any.
-    #[inline]
-    fn free_ending_at(&self, at: u64) -> Option<u32> {
-        if at == 0 {
-            return None;
-        }
-        let fit = (lowest_bit(at) << 1).wrapping_sub(1);
-        let mut orders = self.nonempty & fit;
-        while orders != 0 {
-            let order = 63 - orders.leading_zeros();
-            orders &= !(1u64 << order);
-            if self.block_is_free(order, (at >> order) - 1) {
-                return Some(order);
-            }
-        }
-        None
     }
 
     /// The free block with the lowest start at or after `at`, as `(order, index)`. `at` must not
