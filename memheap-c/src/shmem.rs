@@ -245,16 +245,34 @@ pub extern "C" fn shmem_n_pes() -> c_int {
 /// `shmem_pe_accessible`: 1 for every PE of the job (all are on this machine), else 0.
 #[no_mangle]
 pub extern "C" fn shmem_pe_accessible(pe: c_int) -> c_int {
-    running().is_some_and(|r| pe >= 0 && (pe as usize) < r.n_pes()) as c_int
+    running().is_some_and(|r| query_pe(r, pe, "shmem_pe_accessible").is_some()) as c_int
+}
+
+/// A PE number given to a query routine: `Some(pe)` if it is one of the job's. An out-of-range
+/// PE is an answer (0 or NULL), not an error, for the query routines; with `SHMEM_DEBUG` it is
+/// reported, naming the routine and the PE.
+fn query_pe(r: &Runtime, pe: c_int, routine: &str) -> Option<usize> {
+    if pe >= 0 && (pe as usize) < r.n_pes() {
+        return Some(pe as usize);
+    }
+    if std::env::var_os("SHMEM_DEBUG").is_some() {
+        eprintln!(
+            "memheap: PE {}: {routine}: PE {pe} is out of range (the job has PEs 0..{}); answering as not accessible",
+            r.my_pe(),
+            r.n_pes() - 1
+        );
+    }
+    None
 }
 
 /// `shmem_addr_accessible`: 1 if `addr` is symmetric (heap, static or global data) and `pe`
 /// is a PE of the job; 0 otherwise (stack and heap-of-malloc addresses, a PE out of range).
 #[no_mangle]
 pub extern "C" fn shmem_addr_accessible(addr: *const c_void, pe: c_int) -> c_int {
-    match running() {
-        Some(r) if pe >= 0 => r.addr_accessible(addr, pe as usize) as c_int,
-        _ => 0,
+    let Some(r) = running() else { return 0 };
+    match query_pe(r, pe, "shmem_addr_accessible") {
+        Some(pe) => r.addr_accessible(addr, pe) as c_int,
+        None => 0,
     }
 }
 
@@ -262,11 +280,12 @@ pub extern "C" fn shmem_addr_accessible(addr: *const c_void, pe: c_int) -> c_int
 /// there is none (a peer's static data, a non-symmetric address, a PE out of range).
 #[no_mangle]
 pub extern "C" fn shmem_ptr(dest: *const c_void, pe: c_int) -> *mut c_void {
-    match running() {
-        Some(r) if pe >= 0 => r
-            .ptr(dest, pe as usize)
-            .map_or(ptr::null_mut(), |p| p.as_ptr()),
-        _ => ptr::null_mut(),
+    let Some(r) = running() else {
+        return ptr::null_mut();
+    };
+    match query_pe(r, pe, "shmem_ptr") {
+        Some(pe) => r.ptr(dest, pe).map_or(ptr::null_mut(), |p| p.as_ptr()),
+        None => ptr::null_mut(),
     }
 }
 

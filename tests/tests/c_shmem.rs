@@ -157,9 +157,18 @@ fn out_of_range_pe_is_a_named_error() {
             out.stderr
         );
     }
-    // shmem_ptr is a query: an out-of-range PE gives NULL, and the program goes on.
+    // shmem_ptr is a query: an out-of-range PE gives NULL, and the program goes on; with
+    // SHMEM_DEBUG the out-of-range PE is reported, naming the routine and the PE.
     let out = run_job(2, &exe, &["shmem_ptr"], &[], 60);
     assert!(out.ok(), "{}", out.stderr);
+    assert!(!out.stderr.contains("out of range"), "{}", out.stderr);
+    let out = run_job(2, &exe, &["shmem_ptr"], &[("SHMEM_DEBUG", "1")], 60);
+    assert!(out.ok(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("shmem_ptr: PE 5 is out of range"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -300,4 +309,38 @@ fn malformed_environment_is_an_init_error_naming_variable_and_value() {
     // The spec's own examples are accepted: a float with a suffix, trailing characters ignored.
     let out = run_job(1, &exe, &[], &[("SHMEM_SYMMETRIC_SIZE", "3.1Mbytes")], 60);
     assert!(out.ok(), "{}", out.stderr);
+}
+
+#[test]
+fn asymmetric_collective_calls_are_reported_on_every_pe() {
+    let exe = compile_c("asymmetric", &[]);
+    for n in [2u32, 4] {
+        let out = run_job(n, &exe, &[], &[("SHMEM_DEBUG", "1")], 60);
+        assert!(
+            !out.ok(),
+            "an asymmetric shmem_malloc was not stopped:\n{}",
+            out.stdout
+        );
+        assert!(
+            !out.stdout.contains("went on"),
+            "a PE went on:\n{}",
+            out.stdout
+        );
+        // Each PE prints the check failure, with every PE's call.
+        for pe in 0..n {
+            let size = if pe == 0 { 100 } else { 200 };
+            assert!(
+                out.stderr
+                    .contains(&format!("PE {pe}: malloc(size={size})")),
+                "PE {pe}'s arguments missing:\n{}",
+                out.stderr
+            );
+        }
+        let reports = out.stderr.matches("symmetric-call check failed").count();
+        assert_eq!(
+            reports, n as usize,
+            "not every PE reported:\n{}",
+            out.stderr
+        );
+    }
 }
