@@ -296,6 +296,26 @@ mod tests {
         }
     }
 
+    /// Short sequences, cheap enough for Miri (`cargo +nightly miri test -p memheap-core --lib
+    /// miri_smoke`), which checks the unchecked bitmap indexing and the pointer heap's raw
+    /// memory accesses against Rust's aliasing rules.
+    #[test]
+    fn miri_smoke() {
+        let mut buf = [0u8; 200];
+        for seed in 1..=3u64 {
+            let mut x = seed.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            for b in buf.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            if let Err(e) = super::run(&buf) {
+                panic!("seed {seed}: {e}");
+            }
+        }
+    }
+
     #[test]
     fn empty_and_tiny_inputs() {
         super::run(&[]).unwrap();
