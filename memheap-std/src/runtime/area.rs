@@ -132,22 +132,7 @@ fn os_err(what: impl Into<String>) -> super::Error {
 impl Area {
     /// Map `len` bytes of `fd` shared, read/write.
     fn map(fd: RawFd, len: usize, n_pes: u32) -> io::Result<Area> {
-        // SAFETY: a fresh shared mapping at an address the kernel picks; no existing memory is
-        // affected.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        let base = NonNull::new(p.cast()).ok_or_else(|| io::Error::other("mmap returned null"))?;
+        let base = map_shared(fd, len)?;
         Ok(Area { base, len, n_pes })
     }
 
@@ -365,4 +350,25 @@ pub(crate) fn unlink_shm(name: &str) {
         // SAFETY: valid C string.
         unsafe { libc::shm_unlink(c.as_ptr()) };
     }
+}
+
+/// Map `len` bytes of `fd` `MAP_SHARED`, read/write, at an address the kernel picks (the
+/// rendezvous area, and the peers' heap segments). The caller owns the mapping and unmaps it.
+pub(crate) fn map_shared(fd: RawFd, len: usize) -> io::Result<NonNull<u8>> {
+    // SAFETY: a fresh shared mapping at an address the kernel picks; no existing memory is
+    // affected.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    NonNull::new(p.cast()).ok_or_else(|| io::Error::other("mmap returned null"))
 }

@@ -30,28 +30,13 @@ impl PeerMap {
                 source: std::io::Error::last_os_error(),
             });
         }
-        // SAFETY: a fresh shared mapping of our descriptor at an address the kernel picks.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                raw,
-                0,
-            )
-        };
-        let err = std::io::Error::last_os_error();
+        let mapped = super::area::map_shared(raw, len);
         // SAFETY: closing the descriptor we opened; the mapping outlives it.
         unsafe { libc::close(raw) };
-        if p == libc::MAP_FAILED {
-            return Err(Error::Os {
-                what: format!("cannot map PE {pe}'s heap segment ({len} bytes)"),
-                source: err,
-            });
-        }
-        let base =
-            NonNull::new(p.cast()).ok_or_else(|| Error::Rendezvous("mmap returned null".into()))?;
+        let base = mapped.map_err(|source| Error::Os {
+            what: format!("cannot map PE {pe}'s heap segment ({len} bytes)"),
+            source,
+        })?;
         Ok(PeerMap { base, len })
     }
 
