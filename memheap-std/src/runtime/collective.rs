@@ -198,7 +198,7 @@ impl Runtime {
     /// Run `f` on the heap (an error after finalize).
     fn with_heap<R>(
         &self,
-        f: impl FnOnce(&mut crate::Heap) -> Result<R, crate::Error>,
+        f: impl FnOnce(&mut crate::SymmetricHeap) -> Result<R, crate::Error>,
     ) -> Result<R, crate::Error> {
         match self.heap.borrow_mut().as_mut() {
             Some(h) => f(h),

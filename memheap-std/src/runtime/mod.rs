@@ -38,7 +38,7 @@ pub use barrier::Barrier;
 pub use job::{JobInfo, Launcher};
 
 use crate::component::ModuleStats;
-use crate::heap::Heap;
+use crate::heap::SymmetricHeap;
 use area::{Area, EXIT_SET};
 use image::Image;
 use job::Meet;
@@ -151,7 +151,7 @@ pub struct Runtime {
     seq: Cell<u64>,
     finalized: Cell<bool>,
     /// This PE's symmetric heap (`None` after finalize).
-    heap: RefCell<Option<Heap>>,
+    heap: RefCell<Option<SymmetricHeap>>,
     /// Segment base and length (the same on every PE).
     seg_base: usize,
     seg_len: usize,
@@ -196,7 +196,7 @@ impl Runtime {
         image::allow_peers();
         let image = Image::current();
         let (dev, ino) = image::exe_id();
-        let heap = Heap::from_env();
+        let heap = SymmetricHeap::from_env();
         let me = area.slot(job.pe);
         if let Ok(h) = &heap {
             use std::os::fd::AsRawFd;
