@@ -38,9 +38,12 @@ pub struct ModuleStats {
     /// Bytes not in live blocks: `region_bytes - bytes_in_use` (for `ptmalloc` this includes
     /// dlmalloc's chunk headers).
     pub bytes_free: u64,
-    /// The largest block the module can certainly still hand out (`buddy`: its largest free
-    /// block; `ptmalloc`: the untouched part of the region past its cursor — free chunks
-    /// behind the cursor may be larger).
+    /// The largest request (at [`MIN_ALIGN`]) that certainly succeeds now: a block of this
+    /// size can be allocated (given room in the module's block table). `buddy`: its largest
+    /// free buddy block; `ptmalloc`: its largest free chunk or its free top chunk together with
+    /// the part of the region past its cursor, less dlmalloc's overhead. Either may be a few
+    /// bytes (ptmalloc) or, when free buddy blocks are adjacent, more (buddy) below the very
+    /// largest request that would succeed.
     pub largest_free: u64,
 }
 
