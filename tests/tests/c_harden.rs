@@ -64,3 +64,26 @@ fn item_01_emptied_heap_serves_close_to_its_whole_size() {
         }
     }
 }
+
+/// Item 4: the buddy component's metadata no longer grows with the heap: a 64 GiB and a 1 TiB
+/// heap initialise with a peak resident set under 64 MiB per PE.
+#[test]
+fn item_04_huge_buddy_heap_initialises_with_little_memory() {
+    let exe = compile_c("big_heap", &[]);
+    for size in ["64G", "1T"] {
+        for n in PES {
+            let env = [
+                ("SHMEM_SYMMETRIC_SIZE", size),
+                ("MEMHEAP_COMPONENT", "buddy"),
+            ];
+            let out = run_job(n, &exe, &[], &env, 120);
+            assert!(out.ok(), "{size} at {n} PEs: {}", show(&out));
+            assert_eq!(
+                count(&out.stdout, "big_heap: PE"),
+                n as usize,
+                "{}",
+                show(&out)
+            );
+        }
+    }
+}

@@ -40,6 +40,27 @@ pub const fn buddy_capacity(len: usize) -> usize {
     }
 }
 
+/// Most minimum blocks a buddy module's bitmaps describe: 2^26, so its free bitmaps take at
+/// most about 16 MiB, whatever the heap size.
+pub const BUDDY_MAX_MIN_BLOCKS: u64 = 1 << 26;
+
+/// Order of the minimum block of a buddy module over `len` bytes: 4 (16 B, [`MIN_ALIGN`]) up to
+/// 1 GiB; above that it grows with the region so that it has at most
+/// [`BUDDY_MAX_MIN_BLOCKS`] minimum blocks (2 GiB: 32 B; 64 GiB: 1 KiB; 1 TiB: 16 KiB).
+///
+/// The metadata (two bits per minimum block, plus the size table) is written when the heap is
+/// built, so at the fixed 16 B minimum block it grew with the heap: about 25 MB per GiB per PE,
+/// 17 GB for a 1 TiB heap. With this rule it stays under 16 MiB of bitmaps plus the size table
+/// ([`buddy_capacity`]: at most 32 MiB), and a 1 TiB heap initialises in a fraction of a second.
+/// The price is paid only by huge heaps: a small request there takes a whole minimum block.
+pub const fn buddy_min_order(len: usize) -> u32 {
+    let mut order = 4;
+    while (len as u64 >> order) > BUDDY_MAX_MIN_BLOCKS {
+        order += 1;
+    }
+    order
+}
+
 /// The `buddy` component.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BuddyComponent;
@@ -73,14 +94,16 @@ pub struct BuddyModule {
 unsafe impl Send for BuddyModule {}
 
 impl BuddyModule {
-    /// A buddy heap over `region`, with 16-byte minimum blocks, exact fit and
-    /// [`buddy_capacity`] live blocks.
+    /// A buddy heap over `region`, with minimum blocks of [`buddy_min_order`] (16 bytes up
+    /// to 1 GiB), exact fit and [`buddy_capacity`] live blocks.
     ///
     /// # Safety
     /// As [`Component::init`]: `region` is read/write memory used only through this module
     /// while it lives.
     pub unsafe fn new(region: Region) -> Result<BuddyModule, Error> {
-        let config = Config::DEFAULT.with_capacity(buddy_capacity(region.len()));
+        let config = Config::DEFAULT
+            .with_capacity(buddy_capacity(region.len()))
+            .with_min_order(buddy_min_order(region.len()));
         let words = config.metadata_words(region.len() as u64);
         if words == 0 {
             return Err(Error::BadRegion);
@@ -208,6 +231,51 @@ mod tests {
         assert_eq!(buddy_capacity(0), BUDDY_MIN_CAPACITY);
         assert_eq!(buddy_capacity(256 << 20), 65536);
         assert_eq!(buddy_capacity(1 << 40), BUDDY_MAX_CAPACITY);
+    }
+
+    #[test]
+    fn min_block_grows_only_for_huge_regions() {
+        const GIB: usize = 1 << 30;
+        assert_eq!(buddy_min_order(2 << 20), 4);
+        assert_eq!(buddy_min_order(GIB), 4);
+        assert_eq!(buddy_min_order(GIB + (2 << 20)), 5);
+        assert_eq!(buddy_min_order(2 * GIB), 5);
+        assert_eq!(buddy_min_order(64 * GIB), 10);
+        assert_eq!(buddy_min_order(1024 * GIB), 14);
+        for len in [2 << 20, GIB, 3 * GIB, 1024 * GIB, 1 << 47] {
+            assert!((len as u64 >> buddy_min_order(len)) <= BUDDY_MAX_MIN_BLOCKS);
+        }
+    }
+
+    /// Issue 10 item 4: a 1 TiB heap needs little metadata (it used to need 17 GB, all of it
+    /// written at init), and its blocks still work at both ends of the region.
+    #[test]
+    fn one_tib_heap_has_small_metadata() {
+        const TIB: usize = 1 << 40;
+        let seg = Segment::create(&SegmentConfig {
+            // Past every `test_base` slot (they are 64 GiB apart and end at 80 TiB).
+            base: 0x5800_0000_0000,
+            ..SegmentConfig::with_user_size(TIB as u64)
+        })
+        .unwrap();
+        // SAFETY: the user range is the segment's memory, used only by this module.
+        let mut m = unsafe { BuddyModule::new(seg.user_range()).unwrap() };
+        let s = m.stats();
+        assert_eq!(s.region_bytes, TIB as u64);
+        assert!(s.metadata_bytes < 64 << 20, "{} bytes of metadata", s.metadata_bytes);
+        assert_eq!(s.largest_free, TIB as u64);
+        let small = m.alloc(1).unwrap();
+        assert_eq!(m.usable_size(small), Ok(16 << 10), "a 1 TiB heap has 16 KiB minimum blocks");
+        let big = m.alloc(TIB / 2).unwrap();
+        // SAFETY: both blocks are live; one byte at each end of the large one.
+        unsafe {
+            big.as_ptr().write(1);
+            big.as_ptr().add(TIB / 2 - 1).write(2);
+            small.as_ptr().write(3);
+        }
+        m.free(big).unwrap();
+        m.free(small).unwrap();
+        m.check().unwrap();
     }
 
     #[test]
