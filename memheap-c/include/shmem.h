@@ -111,6 +111,15 @@ void memheap_shmem_iget(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t
                         size_t nelems, size_t elem_size, int pe, const char *routine);
 void memheap_shmem_wait_hint(void);
 
+/* The state of one wait loop: zero it (MEMHEAP_SHMEM_WATCH_INIT) before the loop, and call
+ * memheap_shmem_wait between tests of the loop's condition. The library then ends the wait (and
+ * the job, with a message) when it can never succeed: the job ended, a peer is gone without
+ * shmem_finalize, or every other PE has entered shmem_finalize. */
+typedef struct memheap_shmem_watch { unsigned long long memheap_private[4]; } memheap_shmem_watch_t;
+#define MEMHEAP_SHMEM_WATCH_INIT {{0, 0, 0, 0}}
+void memheap_shmem_wait(memheap_shmem_watch_t *watch, const char *routine);
+void memheap_shmem_test_failed(const char *routine);
+
 /* The standard RMA types: X(TYPE, TYPENAME). */
 #define MEMHEAP_SHMEM_RMA_TYPES(X)                                                              \
     X(float, float) X(double, double) X(long double, longdouble) X(char, char)                  \
@@ -184,7 +193,7 @@ MEMHEAP_SHMEM_DEFINE_SIZED(128)
     X(uint64_t, uint64) X(size_t, size) X(ptrdiff_t, ptrdiff)
 
 #define MEMHEAP_SHMEM_DEFINE_WAIT(TYPE, NAME)                                                   \
-    static inline int shmem_##NAME##_test(TYPE *ivar, int cmp, TYPE cmp_value) {                \
+    static inline int memheap_shmem_##NAME##_cmp(TYPE *ivar, int cmp, TYPE cmp_value) {         \
         TYPE v = __atomic_load_n(ivar, __ATOMIC_ACQUIRE);                                       \
         switch (cmp) {                                                                          \
         case SHMEM_CMP_EQ: return v == cmp_value;                                               \
@@ -196,8 +205,15 @@ MEMHEAP_SHMEM_DEFINE_SIZED(128)
         default: return 0;                                                                      \
         }                                                                                       \
     }                                                                                           \
+    static inline int shmem_##NAME##_test(TYPE *ivar, int cmp, TYPE cmp_value) {                \
+        if (memheap_shmem_##NAME##_cmp(ivar, cmp, cmp_value)) return 1;                         \
+        memheap_shmem_test_failed("shmem_" #NAME "_test");                                      \
+        return 0;                                                                               \
+    }                                                                                           \
     static inline void shmem_##NAME##_wait_until(TYPE *ivar, int cmp, TYPE cmp_value) {         \
-        while (!shmem_##NAME##_test(ivar, cmp, cmp_value)) memheap_shmem_wait_hint();           \
+        memheap_shmem_watch_t watch = MEMHEAP_SHMEM_WATCH_INIT;                                 \
+        while (!memheap_shmem_##NAME##_cmp(ivar, cmp, cmp_value))                               \
+            memheap_shmem_wait(&watch, "shmem_" #NAME "_wait_until");                           \
     }
 
 MEMHEAP_SHMEM_WAIT_TYPES(MEMHEAP_SHMEM_DEFINE_WAIT)

@@ -8,13 +8,13 @@
 //! per-PE state (collective call numbers, the heap) without locks, so calls must not overlap;
 //! `SERIALIZED` is exactly that promise from the program.
 
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_char, c_int, c_long, c_void};
 use std::io::Write;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicI32, AtomicU8, Ordering};
 
-use memheap_std::runtime::{self, Runtime};
+use memheap_std::runtime::{self, say, Awaiting, Runtime, Watch};
 
 /// `SHMEM_THREAD_SINGLE`.
 pub const SHMEM_THREAD_SINGLE: c_int = 0;
@@ -62,16 +62,17 @@ fn flush() {
     let _ = std::io::stderr().flush();
 }
 
-/// Print `msg` naming `routine` and end the job with status 1 (all PEs, through the runtime
-/// when there is one).
+/// Print `msg` naming `routine` (one line, one write) and end the job with status 1 (all PEs,
+/// through the runtime when there is one, which tells the launcher and the peers that the
+/// library ended it after an error).
 fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
     match running() {
-        Some(r) => eprintln!("memheap: PE {}: {routine}: {msg}", r.my_pe()),
-        None => eprintln!("memheap: {routine}: {msg}"),
+        Some(r) => say(&format!("memheap: PE {}: {routine}: {msg}", r.my_pe())),
+        None => say(&format!("memheap: {routine}: {msg}")),
     }
     flush();
     match running() {
-        Some(r) => r.global_exit(1),
+        Some(r) => r.fail_job(1),
         None => std::process::exit(1),
     }
 }
@@ -175,9 +176,50 @@ pub extern "C" fn shmem_init() {
     // SAFETY: state is NEVER, so no reader exists yet, and calls do not overlap (see Global).
     unsafe { *G.rt.get() = Some(r) };
     G.state.store(RUNNING, Ordering::Release);
+    register_implicit_finalize();
     if let Some(r) = running() {
         announce(r);
     }
+}
+
+/// The implicit finalize: a program that returns from `main` (or calls `exit(0)`) without
+/// `shmem_finalize` is finalized at exit, barrier included, so its peers can still reach its
+/// memory until they are done too. A failing exit status (or a `shmem_global_exit`) skips it:
+/// the job is ending, and waiting for peers could hang it.
+extern "C" fn implicit_finalize(status: c_int, _arg: *mut c_void) {
+    if let Some(r) = running() {
+        r.finalize_at_exit(status);
+        G.state.store(FINALIZED, Ordering::Release);
+    }
+}
+
+#[cfg(target_env = "gnu")]
+extern "C" {
+    /// glibc's `on_exit`: like `atexit`, and the handler gets the exit status.
+    fn on_exit(function: extern "C" fn(c_int, *mut c_void), arg: *mut c_void) -> c_int;
+}
+
+#[cfg(target_env = "gnu")]
+fn register_implicit_finalize() {
+    // SAFETY: registers a handler with the signature on_exit expects; it touches only the
+    // runtime, which lives in a static.
+    unsafe { on_exit(implicit_finalize, ptr::null_mut()) };
+}
+
+#[cfg(not(target_env = "gnu"))]
+fn register_implicit_finalize() {
+    extern "C" fn at_exit() {
+        // Without on_exit the status is unknown: finalize as for a normal exit.
+        implicit_finalize(0, ptr::null_mut());
+    }
+    // SAFETY: registers a plain `extern "C" fn()` handler.
+    unsafe { libc_atexit(at_exit) };
+}
+
+#[cfg(not(target_env = "gnu"))]
+extern "C" {
+    #[link_name = "atexit"]
+    fn libc_atexit(cb: extern "C" fn()) -> c_int;
 }
 
 /// `shmem_init_thread`: as `shmem_init`; provides `min(requested, SHMEM_THREAD_SERIALIZED)`.
@@ -256,11 +298,11 @@ fn query_pe(r: &Runtime, pe: c_int, routine: &str) -> Option<usize> {
         return Some(pe as usize);
     }
     if std::env::var_os("SHMEM_DEBUG").is_some() {
-        eprintln!(
+        say(&format!(
             "memheap: PE {}: {routine}: PE {pe} is out of range (the job has PEs 0..{}); answering as not accessible",
             r.my_pe(),
             r.n_pes() - 1
-        );
+        ));
     }
     None
 }
@@ -373,7 +415,7 @@ fn free_named(p: *mut c_void, routine: &str) {
     };
     let r = rt(routine);
     if let Err(e) = r.free(Some(p)) {
-        eprintln!("memheap: PE {}: {routine}({p:p}): {e}", r.my_pe());
+        say(&format!("memheap: PE {}: {routine}({p:p}): {e}", r.my_pe()));
     }
 }
 
@@ -471,14 +513,92 @@ pub extern "C" fn shmem_fence() {
     rt("shmem_fence").fence();
 }
 
-/// The polling hint behind the inline `shmem_TYPE_wait_until`: spin briefly, then give the
-/// core away (PEs may outnumber cores).
-#[no_mangle]
-pub extern "C" fn memheap_shmem_wait_hint() {
+/// `memheap_shmem_watch_t` of `shmem.h`: one wait loop's state, zeroed before the loop.
+pub type WaitState = Watch;
+
+/// What a point-to-point wait of this process waits for: a change only another PE makes,
+/// unless threads of this PE may make it too (`SHMEM_THREAD_MULTIPLE`).
+fn point_to_point() -> Awaiting {
+    if G.thread_level.load(Ordering::Relaxed) == SHMEM_THREAD_MULTIPLE {
+        Awaiting::Anything
+    } else {
+        Awaiting::Peers
+    }
+}
+
+/// Spin briefly, then give the core away (PEs may outnumber cores).
+fn pause() {
     for _ in 0..32 {
         std::hint::spin_loop();
     }
     std::thread::yield_now();
+}
+
+/// `memheap_shmem_wait`: one round of a wait loop (the inline `shmem_TYPE_wait_until`; every
+/// blocking wait of `shmem.h` calls it between tests of its condition, with a watch zeroed
+/// before the loop). It runs the runtime's watch ([`Runtime::watch`]: the end of the job, a
+/// peer gone without finalize, a wait no PE can end any more), then pauses briefly.
+///
+/// # Safety
+/// `watch` is NULL or valid for reads and writes; `routine` is NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_shmem_wait(watch: *mut WaitState, routine: *const c_char) {
+    if let Some(r) = running() {
+        let what = || routine_name(routine, "a wait");
+        // SAFETY: valid for reads and writes when not NULL (contract).
+        match unsafe { watch.as_mut() } {
+            Some(w) => r.watch(w, point_to_point(), &what),
+            None => THREAD_WATCH.with(|t| {
+                let mut w = t.get();
+                r.watch(&mut w, Awaiting::Anything, &what);
+                t.set(w);
+            }),
+        }
+    }
+    pause();
+}
+
+thread_local! {
+    /// The watch of waits that bring no state of their own (test loops, old callers).
+    static THREAD_WATCH: Cell<Watch> = const { Cell::new(Watch::new()) };
+    /// Failed `shmem_TYPE_test` calls of this thread.
+    static FAILED_TESTS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// `memheap_shmem_test_failed`: called by the inline `shmem_TYPE_test` when its comparison
+/// fails, since a test loop is a wait too. Every 64th failure runs the runtime's watch (the end
+/// of the job, a peer gone without finalize; a test loop may stop by itself, so it is never
+/// judged hopeless) and gives the core away.
+///
+/// # Safety
+/// `routine` is NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_shmem_test_failed(routine: *const c_char) {
+    let n = FAILED_TESTS.with(|c| {
+        let n = c.get().wrapping_add(1);
+        c.set(n);
+        n
+    });
+    if n % 64 == 0 {
+        if let Some(r) = running() {
+            THREAD_WATCH.with(|t| {
+                let mut w = t.get();
+                r.watch(&mut w, Awaiting::Anything, &|| {
+                    routine_name(routine, "shmem_test")
+                });
+                t.set(w);
+            });
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// The polling hint of earlier `shmem.h` versions: [`memheap_shmem_wait`] without a state of
+/// its own.
+#[no_mangle]
+pub extern "C" fn memheap_shmem_wait_hint() {
+    // SAFETY: NULL watch and routine are allowed.
+    unsafe { memheap_shmem_wait(ptr::null_mut(), ptr::null()) }
 }
 
 // ---- RMA -------------------------------------------------------------------------------------
@@ -552,8 +672,9 @@ enum Dir {
 }
 
 /// The body of `memheap_shmem_iput` / `memheap_shmem_iget`: `nelems` elements of `elem_size`
-/// bytes, `dst` and `sst` strides in elements (address arithmetic wraps; a wrapped address is
-/// not symmetric and is reported as such).
+/// bytes, `dst` and `sst` strides in elements. Every element's address is computed with
+/// overflow checks: a stride that leaves the address space is an error naming the routine,
+/// before anything is copied.
 ///
 /// # Safety
 /// The local side valid for the strided accesses; the remote side symmetric (checked).
@@ -579,14 +700,32 @@ unsafe fn strided(
         None => rt(&name()),
     };
     let pe = pe_index(r, pe, &name());
-    let e = elem_size as isize;
-    for i in 0..nelems as isize {
-        let d = dest
-            .cast::<u8>()
-            .wrapping_offset(i.wrapping_mul(dst).wrapping_mul(e));
-        let s = source
-            .cast::<u8>()
-            .wrapping_offset(i.wrapping_mul(sst).wrapping_mul(e));
+    // The address of element `i` of a strided array at `base`, if it exists.
+    let element = |base: usize, stride: isize, i: usize| -> Option<usize> {
+        let step = isize::try_from(i)
+            .ok()?
+            .checked_mul(stride)?
+            .checked_mul(isize::try_from(elem_size).ok()?)?;
+        base.checked_add_signed(step)?.checked_add(elem_size)?;
+        base.checked_add_signed(step)
+    };
+    if nelems > 0
+        && (element(dest as usize, dst, nelems - 1).is_none()
+            || element(source as usize, sst, nelems - 1).is_none())
+    {
+        fatal(
+            &name(),
+            format_args!(
+                "{nelems} elements of {elem_size} bytes with strides {dst} (dest) and {sst} \
+                 (source) do not fit in the address space"
+            ),
+        );
+    }
+    for i in 0..nelems {
+        // In range: the last element's offsets were checked, and they grow monotonically in
+        // magnitude with `i`.
+        let d = element(dest as usize, dst, i).unwrap_or(0) as *mut u8;
+        let s = element(source as usize, sst, i).unwrap_or(0) as *const u8;
         // SAFETY: forwarded contract, element by element; the runtime checks the remote side.
         let done = unsafe {
             match dir {
@@ -733,17 +872,43 @@ unsafe fn sum_reduce<T: Copy + Default>(
 ) -> c_int {
     if team as usize != TEAM_WORLD {
         if let Some(r) = running() {
-            eprintln!(
+            say(&format!(
                 "memheap: PE {}: {routine}: only SHMEM_TEAM_WORLD is supported",
                 r.my_pe()
-            );
+            ));
         }
         return -1;
     }
     let r = rt(routine);
+    // Both arrays must be symmetric, whole, before anything is allocated or waited for.
+    let Some(bytes) = nreduce.checked_mul(std::mem::size_of::<T>()) else {
+        fatal(
+            routine,
+            format_args!("nreduce {nreduce} elements overflow the address space"),
+        );
+    };
+    for (array, write) in [
+        (source.cast::<u8>(), false),
+        (dest.cast_const().cast(), true),
+    ] {
+        if let Err(e) = r.check_symmetric(array, bytes, write) {
+            fatal(routine, format_args!("{e}"));
+        }
+    }
     r.barrier_all();
-    let mut acc = vec![T::default(); nreduce];
-    let mut buf = vec![T::default(); nreduce];
+    let zeroed = |what: &str| {
+        let mut v: Vec<T> = Vec::new();
+        if v.try_reserve_exact(nreduce).is_err() {
+            fatal(
+                routine,
+                format_args!("cannot allocate {bytes} bytes for the {what} of the reduction"),
+            );
+        }
+        v.resize(nreduce, T::default());
+        v
+    };
+    let mut acc = zeroed("result");
+    let mut buf = zeroed("buffer");
     for pe in 0..r.n_pes() {
         // SAFETY: `source` is symmetric with `nreduce` elements (contract); `buf` holds them.
         if let Err(e) = unsafe { r.get(&mut buf, source, pe) } {

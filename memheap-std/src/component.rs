@@ -64,6 +64,14 @@ pub trait Module: Send {
     /// The region this module manages.
     fn region(&self) -> Region;
 
+    /// The module's configuration as a short phrase (`"min block 16 B, 65536 live blocks,
+    /// exact fit"`): everything besides the component and the region length that decides
+    /// where blocks go. The runtime checks at init that every PE has the same; the default is
+    /// empty (nothing to compare).
+    fn configuration(&self) -> String {
+        String::new()
+    }
+
     /// Allocate `size` bytes aligned to [`MIN_ALIGN`]. Size 0 yields a minimum block, which
     /// must be freed like any other.
     fn alloc(&mut self, size: usize) -> Result<NonNull<u8>, Error>;

@@ -185,6 +185,19 @@ impl SymmetricHeap {
         self.registry.selected().unwrap_or("")
     }
 
+    /// The selected component and its configuration, as one line (`"buddy (min block 16 B,
+    /// 65536 live blocks, exact fit)"`): what must be the same on every PE for the heaps to be
+    /// symmetric.
+    pub fn description(&self) -> String {
+        match self.module() {
+            Ok(m) => match m.configuration() {
+                c if c.is_empty() => m.component().to_string(),
+                c => format!("{} ({c})", m.component()),
+            },
+            Err(_) => String::new(),
+        }
+    }
+
     /// The user heap's range (where every block of [`SymmetricHeap::alloc`] lies).
     pub fn user_range(&self) -> Region {
         self.segment.user_range()

@@ -242,7 +242,7 @@ impl Registry {
     fn say(&mut self, line: String) {
         let line = format!("memheap: {line}");
         if self.verbose {
-            eprintln!("{line}");
+            crate::runtime::say(&line);
         }
         self.log.push(line);
     }

@@ -164,6 +164,14 @@ impl Module for BuddyModule {
         self.region
     }
 
+    fn configuration(&self) -> String {
+        format!(
+            "min block {} B, {} live blocks, exact fit",
+            1usize << buddy_min_order(self.region.len()),
+            buddy_capacity(self.region.len())
+        )
+    }
+
     fn alloc(&mut self, size: usize) -> Result<NonNull<u8>, Error> {
         self.heap_mut()?.alloc(size, MIN_ALIGN)
     }

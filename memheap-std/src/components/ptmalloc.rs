@@ -262,6 +262,10 @@ impl Module for PtmallocModule {
         self.region
     }
 
+    fn configuration(&self) -> String {
+        format!("dlmalloc, growth {} MiB", PTMALLOC_GROWTH >> 20)
+    }
+
     fn alloc(&mut self, size: usize) -> Result<NonNull<u8>, Error> {
         self.allocate(MIN_ALIGN, size)
     }
