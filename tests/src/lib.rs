@@ -173,3 +173,24 @@ pub fn run_job(
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Compile `tests/c/<name>.c` into a shared object for `LD_PRELOAD` (no libmemheap); returns its
+/// path.
+pub fn compile_preload(name: &str) -> PathBuf {
+    let b = build();
+    let src = b.root.join("tests").join("c").join(format!("{name}.c"));
+    let so = b.out_dir.join(format!("{name}.so"));
+    let out = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-Werror"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&so)
+        .output()
+        .expect("run the C compiler");
+    assert!(
+        out.status.success(),
+        "compiling {name}.c failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    so
+}
