@@ -284,6 +284,20 @@ impl Runtime {
     /// A pointer the heap did not hand out is an error, never corruption.
     pub fn free(&self, ptr: Option<NonNull<u8>>) -> Result<(), Error> {
         let Some(p) = ptr else { return Ok(()) };
+        let keep = "not freed on any PE (every PE keeps its block, so the heaps stay symmetric)";
+        if self.job.n_pes == 1 {
+            // Nobody to agree with: the heap's own check is the whole answer.
+            self.exchange(Entry {
+                op: Op::Free as u32,
+                size: 0,
+                align: 0,
+                ok: true,
+                offset: self.offset_of(Some(p)),
+            });
+            return self
+                .with_heap(|h| h.free(p))
+                .map_err(|e| Error::NotFreed(format!("{e}; {keep}")));
+        }
         let local = self.with_heap(|h| h.usable_size(p));
         let all = self.exchange(Entry {
             op: Op::Free as u32,
@@ -292,7 +306,6 @@ impl Runtime {
             ok: local.is_ok(),
             offset: self.offset_of(Some(p)),
         });
-        let keep = "not freed on any PE (every PE keeps its block, so the heaps stay symmetric)";
         if let Err(e) = local {
             return Err(Error::NotFreed(format!("{e}; {keep}")));
         }
@@ -309,19 +322,18 @@ impl Runtime {
                  {keep}"
             )));
         }
-        if self.job.n_pes > 1 {
-            let entries = self.entries(all.idx);
-            if entries.iter().any(|e| e.offset != entries[0].offset) {
-                let offsets: Vec<String> = entries
-                    .iter()
-                    .enumerate()
-                    .map(|(pe, e)| format!("PE {pe}: {:#x}", e.offset))
-                    .collect();
-                return Err(Error::NotFreed(format!(
-                    "the PEs passed different blocks (heap offsets {}); {keep}",
-                    offsets.join(", ")
-                )));
-            }
+        let first = self.entry(0, all.idx).offset;
+        if (1..self.job.n_pes).any(|pe| self.entry(pe, all.idx).offset != first) {
+            let offsets: Vec<String> = self
+                .entries(all.idx)
+                .iter()
+                .enumerate()
+                .map(|(pe, e)| format!("PE {pe}: {:#x}", e.offset))
+                .collect();
+            return Err(Error::NotFreed(format!(
+                "the PEs passed different blocks (heap offsets {}); {keep}",
+                offsets.join(", ")
+            )));
         }
         self.with_heap(|h| h.free(p)).map_err(Error::Alloc)
     }
