@@ -125,8 +125,8 @@ const INFO: &[(&str, &str)] = &[
     ("MEMHEAP_BASE_ADDRESS", "address of the symmetric heap, the same on every PE (default 0x200000000000)"),
     ("MEMHEAP_HUGEPAGES", "auto|on|off: back the heap with huge pages"),
     ("MEMHEAP_CHECK_CALLS", "0|1: compare collective allocations across PEs (default: on with SHMEM_DEBUG and in debug builds)"),
-    ("MEMHEAP_RENDEZVOUS_TIMEOUT", "seconds a PE waits for its peers under mpirun/PMI (default 30)"),
-    ("MEMHEAP_JOB_ID", "names the rendezvous object under mpirun/PMI (default: the launcher's job id)"),
+    ("MEMHEAP_RENDEZVOUS_TIMEOUT", "seconds a PE waits for its peers at shmem_init (default 30)"),
+    ("MEMHEAP_JOB_ID", "names the rendezvous socket under mpirun/PMI (default: the launcher's job id)"),
 ];
 
 fn announce(r: &Runtime) {
