@@ -700,18 +700,19 @@ unsafe fn strided(
         None => rt(&name()),
     };
     let pe = pe_index(r, pe, &name());
-    // The address of element `i` of a strided array at `base`, if it exists.
-    let element = |base: usize, stride: isize, i: usize| -> Option<usize> {
+    // The byte offset of element `i` of a strided array at `base`, if the element lies in the
+    // address space.
+    let offset = |base: usize, stride: isize, i: usize| -> Option<isize> {
         let step = isize::try_from(i)
             .ok()?
             .checked_mul(stride)?
             .checked_mul(isize::try_from(elem_size).ok()?)?;
         base.checked_add_signed(step)?.checked_add(elem_size)?;
-        base.checked_add_signed(step)
+        Some(step)
     };
     if nelems > 0
-        && (element(dest as usize, dst, nelems - 1).is_none()
-            || element(source as usize, sst, nelems - 1).is_none())
+        && (offset(dest as usize, dst, nelems - 1).is_none()
+            || offset(source as usize, sst, nelems - 1).is_none())
     {
         fatal(
             &name(),
@@ -722,10 +723,14 @@ unsafe fn strided(
         );
     }
     for i in 0..nelems {
-        // In range: the last element's offsets were checked, and they grow monotonically in
-        // magnitude with `i`.
-        let d = element(dest as usize, dst, i).unwrap_or(0) as *mut u8;
-        let s = element(source as usize, sst, i).unwrap_or(0) as *const u8;
+        // In range: the last element's offsets were checked, and the others lie between 0 and
+        // them.
+        let d = dest
+            .cast::<u8>()
+            .wrapping_offset(offset(dest as usize, dst, i).unwrap_or(0));
+        let s = source
+            .cast::<u8>()
+            .wrapping_offset(offset(source as usize, sst, i).unwrap_or(0));
         // SAFETY: forwarded contract, element by element; the runtime checks the remote side.
         let done = unsafe {
             match dir {

@@ -107,9 +107,6 @@ pub enum Error {
         /// Whether the call writes it (a get) or reads it (a put).
         write: bool,
     },
-    /// Arguments whose byte range cannot be formed (a count or stride that overflows the
-    /// address space).
-    Overflow(String),
     /// The symmetric heap could not be created (the message says why).
     Heap(String),
     /// A heap operation failed on this PE.
@@ -153,7 +150,6 @@ impl fmt::Display for Error {
                 if *write { "written" } else { "read" },
                 if *write { "writable" } else { "readable" }
             ),
-            Error::Overflow(m) => f.write_str(m),
             Error::Heap(m) => f.write_str(m),
             Error::Alloc(e) => write!(f, "heap: {e}"),
             Error::Finalized => f.write_str("the runtime was finalized"),
