@@ -87,7 +87,7 @@ ompi=$(ompi_info --version 2>/dev/null | head -1 || echo "Open MPI unknown")
 {
   echo "# $(date -u +%Y-%m-%dT%H:%MZ) rounds=$rounds reps=$reps heap=$heap PEs=\"$pes_list\" $(nproc) cores; $ompi"
   echo "# impls: $impls"
-  echo "# OSHMEM: oshrun --allow-run-as-root --oversubscribe -np N --mca osc ^rdma --mca memheap NAME, SHMEM_SYMMETRIC_HEAP_SIZE=$heap${OMPI_MCA_mca_base_component_path:+, OMPI_MCA_mca_base_component_path=$OMPI_MCA_mca_base_component_path}"
+  echo "# OSHMEM: oshrun --allow-run-as-root --oversubscribe -np N --mca osc ^rdma --mca memheap NAME, SHMEM_SYMMETRIC_HEAP_SIZE=$heap${OMPI_MCA_mca_base_component_path:+, OMPI_MCA_mca_base_component_path=${OMPI_MCA_mca_base_component_path//$root/<repository>}}"
   echo "# memheap: memheap-run -n N, MEMHEAP_COMPONENT=NAME, SHMEM_SYMMETRIC_SIZE=$heap"
   cat "$raw" "$status"
 } >"$results/$name.txt"
