@@ -238,16 +238,17 @@ pub unsafe extern "C" fn memheap_rbuddy_init(
         unsafe { *params }
     };
     let mut state = STATE.lock();
+    if state.user.is_some() || state.private.is_some() {
+        // Leave the live heaps and their settings alone.
+        state.say("init: the heaps already exist");
+        return RBUDDY_BAD_REGION;
+    }
     state.report = params.report;
     state.verbose = params.verbose;
     state.who = match std::env::var("OMPI_COMM_WORLD_RANK") {
         Ok(rank) => format!("PE {rank}"),
         Err(_) => format!("pid {}", std::process::id()),
     };
-    if state.user.is_some() || state.private.is_some() {
-        state.say("init: the heaps already exist");
-        return RBUDDY_BAD_REGION;
-    }
     let user = Region::new(user_base as usize, user_size as u64, params.user_capacity);
     let private = Region::new(private_base as usize, private_size as u64, 0);
     match (user, private) {
