@@ -3,9 +3,40 @@
 # pkg-config file under PREFIX (default /usr/local):
 #   memheap-c/install.sh $HOME/.local
 #   PKG_CONFIG_PATH=$HOME/.local/lib/pkgconfig cc prog.c $(pkg-config --cflags --libs memheap)
+#
+# Or build the Open MPI OSHMEM memheap component mca_memheap_rbuddy.so
+# (memheap-ompi/component/build.sh; needs Open MPI's development files) and install it into a
+# component directory (~/.openmpi/components is searched by Open MPI with no setting):
+#   memheap-c/install.sh --ompi $HOME/.openmpi/components
+#   oshrun --mca osc ^rdma --mca memheap rbuddy -np 4 ./prog
 set -eu
-prefix=${1:-/usr/local}
 root=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = "--ompi" ]; then
+  dir=${2:-$HOME/.openmpi/components}
+  so=$("$root/memheap-ompi/component/build.sh" | tail -1)
+  mkdir -p "$dir"
+  cp "$so" "$dir/"
+  echo "installed mca_memheap_rbuddy.so in $dir"
+  # Open MPI loads components from mca_base_component_path; say how to add $dir if it is not
+  # on it. Setting the path replaces the default, so the system directory stays first; and
+  # Open MPI 4.1 stops at a directory that does not exist, so those are left out.
+  search=$(oshmem_info --parsable --level 9 --param mca base 2>/dev/null |
+    sed -n 's/^mca:mca:base:param:mca_base_component_path:value:"\(.*\)"$/\1/p')
+  case ":$search:" in
+    *":$dir:"* | *":$dir/:"*) echo "Open MPI searches $dir: select it with oshrun --mca memheap rbuddy" ;;
+    *) path=""
+       old_ifs=$IFS
+       IFS=:
+       for d in $search; do
+         if [ -d "$d" ]; then path="$path$d:"; fi
+       done
+       IFS=$old_ifs
+       echo "Open MPI does not search $dir; before oshrun:"
+       echo "  export OMPI_MCA_mca_base_component_path=$path$dir" ;;
+  esac
+  exit 0
+fi
+prefix=${1:-/usr/local}
 target=${CARGO_TARGET_DIR:-$root/target}
 (cd "$root" && cargo build --release -q -p memheap-c -p memheap-std --lib --bin memheap-run)
 mkdir -p "$prefix/include/mpp" "$prefix/lib/pkgconfig" "$prefix/bin"
