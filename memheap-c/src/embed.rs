@@ -73,6 +73,7 @@ fn config_of(cfg: *const CConfig) -> Config {
         min_order: c.min_order,
         capacity: c.capacity,
         exact_fit: c.exact_fit != 0,
+        ..Config::DEFAULT
     }
 }
 
