@@ -46,9 +46,10 @@ pub struct Config {
     /// offset a multiple of it. Default 4 (16 B, enough for any C type on x86-64 and AArch64).
     pub min_order: u32,
     /// Blocks the size table holds at once (live blocks and blocks waiting on the free lists).
-    /// `0` (the default) derives it from the region: about one block per 4 KiB for large
-    /// regions, more per byte for small ones (see [`Config::capacity_for`]). Each accepted
-    /// block costs about 21 bytes of metadata (two words per slot, load at most 3/4).
+    /// `0` (the default) derives it from the region: one block per 2 KiB for large regions,
+    /// more per byte for small ones (see [`Config::capacity_for`]). Each accepted block costs
+    /// about 21 bytes of metadata (two words per slot, load at most 3/4). A program that keeps
+    /// many small objects live (a `std` program's global allocator, say) sets it higher.
     pub capacity: usize,
     /// Exact fit (default `true`): a block keeps only its (class-rounded) size, and the unused
     /// tail of its buddy block returns to the heap. `false` gives classic power-of-two buddy
@@ -153,10 +154,10 @@ impl Config {
     }
 
     /// The size-table capacity a heap over `len` bytes gets: [`Config::capacity`] when set,
-    /// otherwise derived: 3/4 of the larger of `len / 2048` and `sqrt(len / min block)` slots
-    /// (each rounded down to a power of two), but never more slots than minimum blocks need.
-    /// So 1 KiB holds 6 blocks, 4 KiB 12, 64 KiB 48, 1 MiB 384 and 64 MiB 24,576. `0` when
-    /// the region or configuration is unusable.
+    /// otherwise derived: 3/4 of the larger of `len / 1536` and `sqrt(len / min block)` slots,
+    /// but never more slots than minimum blocks need. So 1 KiB holds 6 blocks, 4 KiB 12,
+    /// 64 KiB 48, 1 MiB 511 and 64 MiB 32,767. `0` when the region or configuration is
+    /// unusable.
     pub const fn capacity_for(&self, len: u64) -> usize {
         match self.geometry(len) {
             Some(g) => g.capacity,
@@ -184,10 +185,11 @@ impl Config {
                 None => return None,
             }
         } else {
-            let by_len = len >> 11;
+            // About 1 % of the region (a slot per 1.5 KiB), and more for small regions.
+            let by_len = len / 1536;
             let by_units = isqrt(units);
             let want = if by_len > by_units { by_len } else { by_units };
-            let mut slots = floor_pow2(if want < 2 { 2 } else { want });
+            let mut slots = if want < 2 { 2 } else { want };
             // More slots than minimum blocks (plus slack) can never be used.
             let most = match slots_for(units as usize) {
                 Some(s) => s as u64,
@@ -291,10 +293,6 @@ const fn isqrt(n: u64) -> u64 {
     }
 }
 
-/// The largest power of two `<= n` (`n >= 1`).
-const fn floor_pow2(n: u64) -> u64 {
-    1u64 << (63 - n.leading_zeros())
-}
 
 #[cfg(test)]
 mod tests {
@@ -309,8 +307,6 @@ mod tests {
                 "{n}"
             );
         }
-        assert_eq!(floor_pow2(1), 1);
-        assert_eq!(floor_pow2(1000), 512);
     }
 
     #[test]
@@ -319,8 +315,9 @@ mod tests {
         assert_eq!(c.capacity_for(1 << 10), 6);
         assert_eq!(c.capacity_for(4 << 10), 12);
         assert_eq!(c.capacity_for(64 << 10), 48);
-        assert_eq!(c.capacity_for(1 << 20), 384);
-        assert_eq!(c.capacity_for(64 << 20), 24_576);
+        assert_eq!(c.capacity_for(1 << 20), 511);
+        assert_eq!(c.capacity_for(64 << 20), 32_767);
+        assert_eq!(c.capacity_for((64 << 20) - 4096), 32_766);
         // Metadata <= 1/8 of a 4 KiB region, <= 1/32 from 1 MiB up.
         assert!(c.metadata_bytes(4 << 10) * 8 <= 4 << 10);
         for shift in 20..=36 {
@@ -329,7 +326,7 @@ mod tests {
             let odd = len + len / 3 + 48;
             assert!(c.metadata_bytes(odd) as u64 * 32 <= odd, "odd 2^{shift}");
         }
-        assert_eq!(Config::DEFAULT.with_capacity(0).capacity_for(1 << 20), 384);
+        assert_eq!(Config::DEFAULT.with_capacity(0).capacity_for(1 << 20), 511);
         assert_eq!(Config::DEFAULT.with_capacity(5).capacity_for(1 << 20), 5);
         assert_eq!(Config::DEFAULT.capacity_for(8), 0);
     }

@@ -1,24 +1,24 @@
 //! The size table: a fixed-capacity map from a block's key to one word of value.
 //!
 //! Open addressing with linear probing and backward-shift deletion (no tombstones, so a long
-//! run of alloc/free never degrades it). The number of slots is a power of two; inserting entry
-//! `capacity + 1` is refused by the caller (`is_full`), and `capacity` is at most 3/4 of the
-//! slots, so a probe always ends.
+//! run of alloc/free never degrades it). The number of slots is any number from 2 up (a hash
+//! is mapped onto it by a multiply-shift, Lemire's "fastrange", so the table can take exactly
+//! the metadata a region affords); inserting entry `capacity + 1` is refused by the caller
+//! (`is_full`), and `capacity` is at most 3/4 of the slots, so a probe always ends.
 //!
 //! Each slot is two consecutive words of the caller's metadata storage: the key and the value.
 //! Key 0 marks an empty slot, so **all-zero storage is an empty table**: a heap over freshly
 //! mapped (zero) metadata touches only the words it uses. Keys are never 0 (the heap stores a
 //! block's unit index plus one).
 
-/// Slots for a table of `capacity` entries at load factor <= 3/4 (a power of two, at least 2),
-/// or `None` when that overflows.
+/// Slots for a table of `capacity` entries at load factor <= 3/4 (at least 2), or `None` when
+/// that overflows.
 pub(crate) const fn slots_for(capacity: usize) -> Option<usize> {
-    let want = match capacity.checked_add(capacity.div_ceil(3)) {
-        Some(w) => w,
-        None => return None,
-    };
-    let want = if want < 2 { 2 } else { want };
-    want.checked_next_power_of_two()
+    match capacity.checked_add(capacity.div_ceil(3)) {
+        Some(w) if w < 2 => Some(2),
+        Some(w) => Some(w),
+        None => None,
+    }
 }
 
 /// The most entries `slots` slots hold at load factor <= 3/4.
@@ -31,10 +31,8 @@ pub(crate) const fn capacity_of(slots: usize) -> usize {
 pub(crate) struct SizeTable {
     /// First storage word of the table.
     base: usize,
-    /// `slots - 1` (slots is a power of two).
-    mask: u64,
-    /// Shift that turns a 64-bit hash into a slot index.
-    shift: u32,
+    /// Number of slots.
+    slots: u64,
     /// Entries the table accepts.
     capacity: usize,
     /// Entries it holds.
@@ -42,13 +40,12 @@ pub(crate) struct SizeTable {
 }
 
 impl SizeTable {
-    /// A table of `slots` slots (a power of two >= 2) accepting `capacity` entries (at most 3/4
-    /// of the slots), at word `base`. The words must be zero (empty).
+    /// A table of `slots` slots (at least 2) accepting `capacity` entries (at most 3/4 of the
+    /// slots), at word `base`. The words must be zero (empty).
     pub(crate) const fn new(base: usize, slots: usize, capacity: usize) -> SizeTable {
         SizeTable {
             base,
-            mask: slots as u64 - 1,
-            shift: 64 - slots.trailing_zeros(),
+            slots: slots as u64,
             capacity,
             len: 0,
         }
@@ -56,7 +53,7 @@ impl SizeTable {
 
     /// Words the table occupies.
     pub(crate) const fn words(&self) -> usize {
-        2 * (self.mask as usize + 1)
+        2 * self.slots as usize
     }
 
     /// Entries held.
@@ -79,8 +76,29 @@ impl SizeTable {
 
     #[inline(always)]
     fn home(&self, key: u64) -> u64 {
-        // Fibonacci hashing.
-        key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift
+        // Fibonacci hashing, then the high half of `hash * slots`: a slot in `[0, slots)`.
+        let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((hash as u128 * self.slots as u128) >> 64) as u64
+    }
+
+    /// The slot after `i`, wrapping around.
+    #[inline(always)]
+    fn next(&self, i: u64) -> u64 {
+        if i + 1 == self.slots {
+            0
+        } else {
+            i + 1
+        }
+    }
+
+    /// How far slot `to` lies after slot `from`, going forwards and wrapping around.
+    #[inline(always)]
+    fn distance(&self, from: u64, to: u64) -> u64 {
+        if to >= from {
+            to - from
+        } else {
+            to + self.slots - from
+        }
     }
 
     #[inline(always)]
@@ -102,7 +120,7 @@ impl SizeTable {
             if k == 0 {
                 return None;
             }
-            i = (i + 1) & self.mask;
+            i = self.next(i);
         }
     }
 
@@ -118,7 +136,7 @@ impl SizeTable {
         let mut i = self.home(key);
         loop {
             let s = self.slot(i);
-            // SAFETY: `i <= mask`, so `s + 1 < base + 2 * slots`, inside the storage.
+            // SAFETY: `i < slots`, so `s + 1 < base + 2 * slots`, inside the storage.
             let k = unsafe { *words.add(s) };
             if k == key {
                 return Some(s);
@@ -126,7 +144,7 @@ impl SizeTable {
             if k == 0 {
                 return None;
             }
-            i = (i + 1) & self.mask;
+            i = self.next(i);
         }
     }
 
@@ -145,7 +163,7 @@ impl SizeTable {
                 return s;
             }
             debug_assert!(words[s] != key, "duplicate key in size table");
-            i = (i + 1) & self.mask;
+            i = self.next(i);
         }
     }
 
@@ -158,7 +176,7 @@ impl SizeTable {
         let mut hole = ((s - self.base) / 2) as u64;
         let mut j = hole;
         loop {
-            j = (j + 1) & self.mask;
+            j = self.next(j);
             let sj = self.slot(j);
             let k = words[sj];
             if k == 0 {
@@ -166,8 +184,8 @@ impl SizeTable {
             }
             let home = self.home(k);
             // The entry at j may move to `hole` iff its home is not in (hole, j] cyclically.
-            let dist_home = j.wrapping_sub(home) & self.mask;
-            let dist_hole = j.wrapping_sub(hole) & self.mask;
+            let dist_home = self.distance(home, j);
+            let dist_hole = self.distance(hole, j);
             if dist_home >= dist_hole {
                 let sh = self.slot(hole);
                 words[sh] = k;
@@ -218,23 +236,24 @@ mod tests {
     fn slots_keep_load_at_most_three_quarters() {
         for cap in [0usize, 1, 2, 3, 4, 5, 6, 7, 100, 768, 769, 1 << 20] {
             let s = slots_for(cap).unwrap();
-            assert!(s.is_power_of_two());
+            assert!(s >= 2);
             assert!(cap * 4 <= s * 3, "cap={cap} slots={s}");
             assert!(capacity_of(s) >= cap);
             assert!(capacity_of(s) * 4 <= s * 3);
         }
         assert_eq!(slots_for(768), Some(1024));
-        assert_eq!(slots_for(769), Some(2048));
+        assert_eq!(slots_for(769), Some(1026));
         assert_eq!(capacity_of(2), 1);
         assert_eq!(capacity_of(16), 12);
+        assert_eq!(capacity_of(1000), 750);
         assert_eq!(slots_for(usize::MAX), None);
-        assert_eq!(slots_for(usize::MAX / 4 * 3 + 1), None);
+        assert_eq!(slots_for(usize::MAX / 4 * 3 + 1), Some(usize::MAX - 1));
     }
 
     #[test]
     fn insert_find_remove_against_naive() {
-        const SLOTS: usize = 256;
-        const CAP: usize = 192;
+        const SLOTS: usize = 250;
+        const CAP: usize = 187;
         let mut words = [0u64; 2 * SLOTS];
         let mut t = SizeTable::new(0, SLOTS, CAP);
         let mut model: [Option<u64>; 4096] = [None; 4096];
