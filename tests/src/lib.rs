@@ -14,7 +14,8 @@ pub struct Build {
     pub root: PathBuf,
     /// Directory holding `libmemheap.so`, `libmemheap.a` and `memheap-run`.
     pub lib_dir: PathBuf,
-    /// The C headers (`shmem.h`, `mpp/shmem.h`, `memheap.h`).
+    /// The OpenSHMEM headers (`shmem.h`, `mpp/shmem.h`); `memheap.h` is in
+    /// `memheap-embed/include`.
     pub include_dir: PathBuf,
     /// Directory for compiled test programs.
     pub out_dir: PathBuf,
@@ -83,6 +84,8 @@ pub fn compile_c(name: &str, extra: &[&str]) -> PathBuf {
         .args(["-Wall", "-Wextra", "-Werror", "-O1"])
         .arg("-I")
         .arg(&b.include_dir)
+        .arg("-I")
+        .arg(b.root.join("memheap-embed").join("include"))
         .arg(&src)
         .args(extra)
         .arg("-o")
