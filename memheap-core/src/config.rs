@@ -208,8 +208,10 @@ impl Config {
         let list_classes = if self.lists() {
             let all = classes_up_to(units, SUB_BITS);
             let budget = len >> 12;
-            // A list head keeps its class size in 48 bits: no lists for larger classes.
-            let fits = classes_up_to((1u64 << 48) - 1, SUB_BITS);
+            // A list head keeps its class size in 48 bits and a listed entry its class in 16:
+            // no lists for larger classes (blocks of 2^48 minimum blocks, or class 65,535).
+            let by_units = classes_up_to((1u64 << 48) - 1, SUB_BITS);
+            let fits = if by_units < 65_535 { by_units } else { 65_535 };
             let n = if all < budget { all } else { budget };
             (if n < fits { n } else { fits }) as usize
         } else {

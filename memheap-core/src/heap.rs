@@ -138,14 +138,24 @@ pub struct BuddyHeap<'m> {
     bitmap_words: usize,
 }
 
-/// Value word of a size-table slot whose block waits on a free list: bit 0 set, the next key
-/// of the list (0 at its end) above it. A live block's value has bit 0 clear: its class
-/// shifted left by one where sizes are classes ([`Placement::Packed`], classic mode), its size
-/// in bytes (a multiple of the minimum block) otherwise.
+/// Value word of a size-table slot whose block waits on a free list: bit 0 set, the list's
+/// class in bits 1..17, and the next entry of the list above bit 17, as its slot index plus one
+/// (0 at the list's end). A live block's value has bit 0 clear: its class shifted left by one
+/// where sizes are classes ([`Placement::Packed`], classic mode), its size in bytes (a multiple
+/// of the minimum block) otherwise.
+///
+/// The lists link slots, not keys, so taking a block off a list needs no hash probe; when the
+/// size table's deletion moves a listed entry to another slot, [`BuddyHeap::relink`] mends
+/// the link that pointed to it.
 #[inline(always)]
-const fn listed_value(next: u64) -> u64 {
-    (next << 1) | 1
+const fn listed_value(next: u64, class: u64) -> u64 {
+    (next << NEXT_SHIFT) | (class << 1) | 1
 }
+
+/// Where the next link starts in a listed value.
+const NEXT_SHIFT: u32 = 17;
+/// The class of a listed value (after `>> 1`).
+const CLASS_MASK: u64 = (1 << 16) - 1;
 
 /// The second word of a list head: the depth above bit 48, the class size in units below.
 const DEPTH_ONE: u64 = 1 << 48;
@@ -435,7 +445,7 @@ impl<'m> BuddyHeap<'m> {
     /// classic mode only power-of-two requests hit here; the checked path rounds the others
     /// and tries their list.
     #[inline(always)]
-    fn alloc_hit(&mut self, size: u64, align: u64) -> Option<u64> {
+    pub(crate) fn alloc_hit(&mut self, size: u64, align: u64) -> Option<u64> {
         if size > self.len {
             return None;
         }
@@ -457,20 +467,21 @@ impl<'m> BuddyHeap<'m> {
         // SAFETY: `class < list_classes`, so both words of its list head lie inside the
         // metadata (the geometry `build` laid out and `new` checked against the slice).
         let head = unsafe { *w.add(at) };
-        let offset = head.wrapping_sub(1) << m;
-        // Offsets and `origin_neg` are multiples of the minimum block: only `align - 1` matters.
-        if head == 0 || (offset ^ self.origin_neg) & (align - 1) != 0 {
+        if head == 0 {
             return None;
         }
-        // SAFETY: the table lies inside the metadata.
-        let s = match unsafe { self.table.find_raw(w, head) } {
-            Some(s) => s,
-            None => unreachable_corrupt(),
-        };
+        // The head is a slot of the table (plus one), so its words lie inside the metadata.
+        let s = self.table.base() + 2 * (head as usize - 1);
+        // SAFETY: as just said.
+        let offset = (unsafe { *w.add(s) } - 1) << m;
+        // Offsets and `origin_neg` are multiples of the minimum block: only `align - 1` matters.
+        if (offset ^ self.origin_neg) & (align - 1) != 0 {
+            return None;
+        }
         // SAFETY: `s` is a slot of the table (inside the metadata), `at` a list head.
         let info = unsafe {
             let info = *w.add(at + 1);
-            *w.add(at) = *w.add(s + 1) >> 1;
+            *w.add(at) = *w.add(s + 1) >> NEXT_SHIFT;
             *w.add(s + 1) = class << 1;
             *w.add(at + 1) = info - DEPTH_ONE;
             info
@@ -619,28 +630,27 @@ impl<'m> BuddyHeap<'m> {
         }
         for class in 0..self.list_classes {
             let at = self.lists + 2 * class as usize;
-            let mut key = self.words[at];
-            if key == 0 {
+            if self.words[at] == 0 {
                 continue;
             }
-            let bytes = match class_units(class, SUB_BITS) {
-                Some(u) => u << self.min_order,
-                None => unreachable_corrupt(),
-            };
-            while key != 0 {
-                let s = match self.table.find(self.words, key) {
-                    Some(s) => s,
-                    None => unreachable_corrupt(),
-                };
-                let next = self.words[s + 1] >> 1;
-                self.table.remove_at(self.words, s);
+            let bytes = class_units_small(class, SUB_BITS) << self.min_order;
+            loop {
+                let head = self.words[at];
+                if head == 0 {
+                    break;
+                }
+                // Unlink the head first: the list stays consistent while the table's deletion
+                // moves (and relinks) other listed entries.
+                let s = self.table.base() + 2 * (head as usize - 1);
+                let key = self.words[s];
+                self.words[at] = self.words[s + 1] >> NEXT_SHIFT;
+                self.words[at + 1] -= DEPTH_ONE;
                 self.listed -= bytes;
+                self.remove_entry(s);
                 let offset = self.offset_of_key(key);
                 self.release(offset, offset + bytes);
-                key = next;
             }
-            self.words[at] = 0;
-            self.words[at + 1] &= UNITS_MASK;
+            debug_assert_eq!(self.words[at + 1] >> 48, 0);
         }
         debug_assert_eq!(self.listed, 0);
     }
@@ -720,49 +730,70 @@ impl<'m> BuddyHeap<'m> {
     /// list); on error nothing changes.
     #[inline(always)]
     pub fn free(&mut self, offset: u64) -> Result<u64, Error> {
+        match self.free_hit(offset) {
+            Some(bytes) => Ok(bytes),
+            None => self.free_checked(offset),
+        }
+    }
+
+    /// The free-list hit of [`BuddyHeap::free`]: a live block whose class has a list with room
+    /// goes onto it. `None`: anything else (lists off or full, over budget, bad input), for
+    /// [`BuddyHeap::free_checked`]. Changes nothing unless it succeeds.
+    #[inline(always)]
+    pub(crate) fn free_hit(&mut self, offset: u64) -> Option<u64> {
         let m = self.min_order;
         if offset >= self.len || offset & self.min_mask != 0 {
-            return Err(Error::InvalidPointer);
+            return None;
         }
         let key = (offset >> m) + 1;
         let w = self.words.as_mut_ptr();
         // SAFETY: the table lies inside the metadata.
-        let s = match unsafe { self.table.find_raw(w, key) } {
+        let s = unsafe { self.table.find_raw(w, key) }?;
+        // SAFETY: `s` is a slot of the table, inside the metadata.
+        let value = unsafe { *w.add(s + 1) };
+        // With lists in use, live values hold the class (`list_classes` is 0 otherwise); a
+        // listed value has bit 0 set, so its class field never passes as a live class here.
+        let class = value >> 1;
+        if value & 1 != 0 || class >= self.list_classes {
+            return None;
+        }
+        let at = self.lists + 2 * class as usize;
+        // SAFETY: `class < list_classes`: its head words lie inside the metadata; `s` is the
+        // block's slot.
+        unsafe {
+            let info = *w.add(at + 1);
+            let bytes = (info & UNITS_MASK) << m;
+            if info >> 48 >= self.list_depth || self.listed + bytes > self.budget {
+                return None;
+            }
+            *w.add(s + 1) = listed_value(*w.add(at), class);
+            *w.add(at) = ((s - self.table.base()) / 2 + 1) as u64;
+            *w.add(at + 1) = info + DEPTH_ONE;
+            self.listed += bytes;
+            Some(bytes)
+        }
+    }
+
+    /// [`BuddyHeap::free`] past the free-list hit: every check, then back to the buddy heap.
+    #[inline(never)]
+    fn free_checked(&mut self, offset: u64) -> Result<u64, Error> {
+        self.validate(offset)?;
+        let s = match self.table.find(self.words, self.key(offset)) {
             Some(s) => s,
             None => return Err(self.why_not_live(offset)),
         };
-        // SAFETY: `s` is a slot of the table, inside the metadata.
-        let value = unsafe { *w.add(s + 1) };
+        let value = self.words[s + 1];
         if value & 1 != 0 {
             return Err(Error::DoubleFree);
-        }
-        // With lists in use, live values hold the class (`list_classes` is 0 otherwise).
-        let class = value >> 1;
-        if class < self.list_classes {
-            let at = self.lists + 2 * class as usize;
-            // SAFETY: `class < list_classes`: its head words lie inside the metadata; `s` is
-            // the block's slot.
-            unsafe {
-                let info = *w.add(at + 1);
-                let bytes = (info & UNITS_MASK) << m;
-                if info >> 48 < self.list_depth && self.listed + bytes <= self.budget {
-                    *w.add(s + 1) = listed_value(*w.add(at));
-                    *w.add(at) = key;
-                    *w.add(at + 1) = info + DEPTH_ONE;
-                    self.listed += bytes;
-                    return Ok(bytes);
-                }
-            }
         }
         Ok(self.free_to_buddy(offset, s, value))
     }
 
     /// The part of [`BuddyHeap::free`] that returns a block to the buddy heap (or the
     /// frontier): its list is full, over budget, or lists are off.
-    #[inline(never)]
     fn free_to_buddy(&mut self, offset: u64, slot: usize, value: u64) -> u64 {
         let bytes = self.value_bytes(value);
-        self.table.remove_at(self.words, slot);
+        self.remove_entry(slot);
         self.release(offset, offset + bytes);
         bytes
     }
@@ -1012,21 +1043,25 @@ impl<'m> BuddyHeap<'m> {
         for class in 0..self.list_classes {
             let at = self.lists + 2 * class as usize;
             let bytes = class_units(class, SUB_BITS).unwrap_or(0) << self.min_order;
-            let (mut key, mut n) = (self.words[at], 0u64);
-            while key != 0 {
-                let s = self
-                    .table
-                    .find(self.words, key)
-                    .ok_or("listed block missing from the size table")?;
-                if self.words[s + 1] & 1 == 0 {
-                    return Err("listed block not marked free");
+            let (mut head, mut n) = (self.words[at], 0u64);
+            while head != 0 {
+                if head as usize > self.table.words() / 2 {
+                    return Err("free list link outside the size table");
+                }
+                let s = self.table.base() + 2 * (head as usize - 1);
+                let (key, value) = (self.words[s], self.words[s + 1]);
+                if key == 0 || self.table.find(self.words, key) != Some(s) {
+                    return Err("free list links a slot that holds no entry");
+                }
+                if value & 1 == 0 || (value >> 1) & CLASS_MASK != class {
+                    return Err("listed block not marked free in its class");
                 }
                 n += 1;
                 if n > self.list_depth {
                     return Err("free list longer than its depth (or a cycle)");
                 }
                 listed += bytes;
-                key = self.words[s + 1] >> 1;
+                head = value >> NEXT_SHIFT;
             }
             if n != self.words[at + 1] >> 48 {
                 return Err("free list depth disagrees with its length");
@@ -1107,18 +1142,44 @@ impl<'m> BuddyHeap<'m> {
         Ok(())
     }
 
-    /// The size of the listed block `key`, found by walking the lists.
+    /// The size of the listed block `key` (its class, from its value word).
     fn listed_size(&self, key: u64) -> Option<u64> {
-        for class in 0..self.list_classes {
-            let mut k = self.words[self.lists + 2 * class as usize];
-            while k != 0 {
-                if k == key {
-                    return class_units(class, SUB_BITS).map(|u| u << self.min_order);
-                }
-                k = self.words[self.table.find(self.words, k)? + 1] >> 1;
+        let s = self.table.find(self.words, key)?;
+        let class = (self.words[s + 1] >> 1) & CLASS_MASK;
+        class_units(class, SUB_BITS).map(|u| u << self.min_order)
+    }
+
+    /// Remove the size-table entry whose key word is at `s`, mending the free-list link of
+    /// every listed entry the deletion moves.
+    fn remove_entry(&mut self, s: usize) {
+        let (lists, base) = (self.lists, self.table.base());
+        self.table.remove_at(self.words, s, |words, from, to, value| {
+            if value & 1 != 0 {
+                Self::relink(words, lists, base, from, to, value);
             }
+        });
+    }
+
+    /// A listed entry moved from slot `from` to slot `to`: point its list's head, or its
+    /// predecessor's link, at the new slot. `O(list depth)`; the size table moves an entry only
+    /// when deleting another one from the same probe run.
+    fn relink(words: &mut [u64], lists: usize, base: usize, from: u64, to: u64, value: u64) {
+        let at = lists + 2 * ((value >> 1) & CLASS_MASK) as usize;
+        if words[at] == from + 1 {
+            words[at] = to + 1;
+            return;
         }
-        None
+        let mut head = words[at];
+        while head != 0 {
+            let v = base + 2 * (head as usize - 1) + 1;
+            let next = words[v] >> NEXT_SHIFT;
+            if next == from + 1 {
+                words[v] = (words[v] & ((1 << NEXT_SHIFT) - 1)) | ((to + 1) << NEXT_SHIFT);
+                return;
+            }
+            head = next;
+        }
+        unreachable_corrupt()
     }
 
     // --- internals -------------------------------------------------------------------------

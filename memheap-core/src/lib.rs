@@ -1,44 +1,17 @@
-//! A `no_std`, no-`alloc` buddy heap whose metadata lives outside the memory it manages.
+#![doc = include_str!("../README.md")]
 //!
-//! * [`BuddyHeap`] manages the *offsets* `[0, len)` of a region it never reads or writes —
-//!   host memory, device memory, another process's mapping — with all metadata (free
-//!   bitmaps, free counts, the size table, the free-list heads) in a `&mut [u64]` the caller
-//!   supplies. [`Config::metadata_words`] is a `const fn`, so firmware can size a `static`
-//!   array.
-//! * [`Heap`] puts a [`BuddyHeap`] over a host address range and hands out pointers;
-//!   [`Heap::carve`] takes the metadata from the front of the range.
-//! * [`LockedHeap`] (a lock: the spin lock [`RawSpin`], the critical-section lock
-//!   `RawCriticalSection` with the `critical-section` feature, or any
-//!   [`lock_api::RawMutex`]) implements [`GlobalAlloc`](core::alloc::GlobalAlloc) and, with
-//!   the `allocator-api2` feature, `allocator_api2::alloc::Allocator`. Built with
-//!   [`LockedHeap::claim`] over a static array it needs no init call. [`UnsyncHeap`] is the
-//!   lock-free single-threaded form ([`AssumeSingleThreaded`] makes it a global allocator).
+//! ## API map
 //!
-//! Placement is deterministic: the same calls always give the same offsets, so two processes
-//! that make the same calls hold the same layout — what a symmetric (OpenSHMEM) heap needs.
-//! Every process must then run the same version of this crate with the same [`Config`]: a
-//! change of placement between versions is a breaking change, pinned by a golden-trace test.
-//! The default [`Placement::Packed`] serves most allocations from bounded per-class free lists
-//! and a frontier run in `O(1)`; [`Placement::LowestAddress`] is strict lowest-address first
-//! fit.
-//!
-//! ```
-//! use memheap_core::{BuddyHeap, Config, Error};
-//!
-//! const LEN: u64 = 100 << 20; // 100 MiB: not a power of two, managed exactly
-//! let config = Config::DEFAULT;
-//! let mut meta = vec![0u64; config.metadata_words(LEN)];
-//! let mut heap = BuddyHeap::new(LEN, config, &mut meta)?;
-//! let a = heap.alloc(3 << 20, 16)?; // 3 MiB: exact fit keeps 3 MiB, not 4
-//! let b = heap.alloc(100, 8192)?;
-//! assert_eq!(b % 8192, 0);
-//! assert_eq!(heap.usable_size(a)?, 3 << 20);
-//! heap.free(a)?;
-//! assert_eq!(heap.free(a), Err(Error::DoubleFree));
-//! heap.free(b)?;
-//! heap.check().unwrap();
-//! # Ok::<(), Error>(())
-//! ```
+//! * [`BuddyHeap`]: the offset heap over `[0, len)` with its metadata in caller words;
+//!   [`Config`] (and [`Placement`]) say how it is built, [`Config::metadata_words`] how much
+//!   metadata it needs; [`Stats`], [`Realloc`] and [`Error`] are what it answers.
+//! * [`Heap`]: a [`BuddyHeap`] over a host address range, handing out pointers;
+//!   [`Heap::carve`] keeps the metadata at the range's front.
+//! * [`LockedHeap`]: a [`Heap`] behind a raw lock ([`DefaultLock`]: [`RawSpin`] where
+//!   compare-and-swap exists; `RawCriticalSection` with the `critical-section` feature), the
+//!   global allocator ([`LockedHeap::claim`]); [`UnsyncHeap`] and [`AssumeSingleThreaded`] for
+//!   one thread.
+//! * [`order`]: order math (sizes, orders, alignments), `const fn` and total.
 #![no_std]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -47,6 +20,15 @@
 #[macro_use]
 extern crate std;
 
+/// The bitmaps and the size table are private: safe code cannot reach (and corrupt) them.
+///
+/// ```compile_fail,E0603
+/// use memheap_core::bitmap;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use memheap_core::size_table;
+/// ```
 mod bitmap;
 mod cell;
 mod class;

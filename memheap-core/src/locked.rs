@@ -308,12 +308,24 @@ impl<R: RawMutex> Default for LockedHeap<R> {
 unsafe impl<R: RawMutex> GlobalAlloc for LockedHeap<R> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        global_alloc(&mut self.lock().slot, layout)
+        let mut locked = self.lock();
+        // The free-list hit needs no call: the entry point stays small, and everything else
+        // continues, lock held, out of line.
+        if let Some(p) = locked.slot.ready().and_then(|h| h.alloc_hit(layout)) {
+            return p.as_ptr();
+        }
+        alloc_rest(locked, layout)
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        global_dealloc(&mut self.lock().slot, ptr)
+        let mut locked = self.lock();
+        if let (Some(h), Some(p)) = (locked.slot.ready(), NonNull::new(ptr)) {
+            if h.free_hit(p) {
+                return;
+            }
+        }
+        dealloc_rest(locked, ptr)
     }
 
     #[inline]
@@ -322,6 +334,18 @@ unsafe impl<R: RawMutex> GlobalAlloc for LockedHeap<R> {
         // caller does not access during the call, inside the host region.
         unsafe { global_realloc(&mut self.lock().slot, ptr, layout, new_size) }
     }
+}
+
+/// [`GlobalAlloc::alloc`] past the free-list hit, with the lock held (released on return).
+#[inline(never)]
+fn alloc_rest<R: RawMutex>(mut locked: Locked<'_, R>, layout: Layout) -> *mut u8 {
+    global_alloc(&mut locked.slot, layout)
+}
+
+/// [`GlobalAlloc::dealloc`] past the free-list hit, with the lock held (released on return).
+#[inline(never)]
+fn dealloc_rest<R: RawMutex>(mut locked: Locked<'_, R>, ptr: *mut u8) {
+    global_dealloc(&mut locked.slot, ptr)
 }
 
 #[cfg(feature = "allocator-api2")]

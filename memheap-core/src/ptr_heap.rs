@@ -170,6 +170,23 @@ impl<'m> Heap<'m> {
         unsafe { NonNull::new_unchecked(p) }
     }
 
+    /// The free-list hit of [`Heap::alloc`] for a `Layout`: `None` when the request needs the
+    /// full path.
+    #[inline(always)]
+    pub(crate) fn alloc_hit(&mut self, layout: core::alloc::Layout) -> Option<NonNull<u8>> {
+        let off = self
+            .inner
+            .alloc_hit(layout.size() as u64, layout.align() as u64)?;
+        Some(self.ptr_at(off))
+    }
+
+    /// The free-list hit of [`Heap::free`]: `false` when the free needs the full path.
+    #[inline(always)]
+    pub(crate) fn free_hit(&mut self, ptr: NonNull<u8>) -> bool {
+        let off = (ptr.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+        self.inner.free_hit(off as u64).is_some()
+    }
+
     /// [`Heap::alloc`] for a `Layout` (whose alignment is a power of two).
     #[inline(always)]
     pub(crate) fn alloc_layout(

@@ -63,6 +63,12 @@ impl Slot {
         Ok(())
     }
 
+    /// The heap if it exists (no claim: the hit paths leave that to the full path).
+    #[inline(always)]
+    pub(crate) fn ready(&mut self) -> Option<&mut Heap<'static>> {
+        self.heap.as_mut()
+    }
+
     /// Install a heap built by `make` unless one exists or is pending.
     pub(crate) fn install(
         &mut self,
