@@ -519,6 +519,12 @@ impl<'m> BuddyHeap<'m> {
                 return Err(Error::CapacityExhausted);
             }
         }
+        if self.listed != 0 && self.used() == 0 && self.frontier_on() {
+            // Nothing is live: drain the lists, and the heap starts over as one frontier
+            // (what a fresh heap would do with this request) instead of carving the freed
+            // blocks into tails.
+            self.flush();
+        }
         let span = phase.checked_add(bytes).ok_or(Error::SizeOverflow)?;
         let need = size_to_order(span)
             .ok_or(Error::SizeOverflow)?
@@ -1153,11 +1159,12 @@ impl<'m> BuddyHeap<'m> {
     /// every listed entry the deletion moves.
     fn remove_entry(&mut self, s: usize) {
         let (lists, base) = (self.lists, self.table.base());
-        self.table.remove_at(self.words, s, |words, from, to, value| {
-            if value & 1 != 0 {
-                Self::relink(words, lists, base, from, to, value);
-            }
-        });
+        self.table
+            .remove_at(self.words, s, |words, from, to, value| {
+                if value & 1 != 0 {
+                    Self::relink(words, lists, base, from, to, value);
+                }
+            });
     }
 
     /// A listed entry moved from slot `from` to slot `to`: point its list's head, or its

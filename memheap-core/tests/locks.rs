@@ -65,7 +65,11 @@ fn init_checks_and_carves_under_one_acquisition_of_the_lock() {
     let again = unsafe { HEAP.init(base, len, Config::DEFAULT) };
     assert_eq!(again, Err(Error::AlreadyInitialized));
     assert_eq!(LOCKS.load(Ordering::SeqCst) - before, 2);
-    assert_eq!(hash(base, len), snapshot, "a refused init wrote to the region");
+    assert_eq!(
+        hash(base, len),
+        snapshot,
+        "a refused init wrote to the region"
+    );
 }
 
 #[test]
@@ -104,7 +108,10 @@ fn critical_section_lock_serves_a_heap_shared_by_threads() {
     // The lock is free again, and `try_lock` sees a holder as held.
     let raw = RawCriticalSection::new();
     assert!(raw.try_lock());
-    assert!(!raw.try_lock(), "a held critical-section lock is not taken twice");
+    assert!(
+        !raw.try_lock(),
+        "a held critical-section lock is not taken twice"
+    );
     // SAFETY: held by this thread just above.
     unsafe { raw.unlock() };
     assert!(raw.try_lock());

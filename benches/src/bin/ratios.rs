@@ -70,7 +70,11 @@ fn round<A: GlobalAlloc>(
 ) -> Round {
     let mut p = [0.0; 5];
     for (i, (size, _)) in SIZES.iter().enumerate() {
-        p[i] = pair(&empty.alloc, Layout::from_size_align(*size, ALIGN).unwrap(), budget);
+        p[i] = pair(
+            &empty.alloc,
+            Layout::from_size_align(*size, ALIGN).unwrap(),
+            budget,
+        );
     }
     (p, mixed(warm, budget))
 }
@@ -90,7 +94,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let rounds: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(15).max(1);
+    let rounds: usize = args
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15)
+        .max(1);
     let ms: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(150);
     let budget = Duration::from_millis(ms);
     let ops: Vec<Op> = mixed_ops(MIXED_SEED, MIXED_OPS);
@@ -128,7 +136,13 @@ fn main() {
             results[which].push(res);
         }
     }
-    let failures = [m0.failures, m1.failures, m2.failures, m3.failures, m4.failures];
+    let failures = [
+        m0.failures,
+        m1.failures,
+        m2.failures,
+        m3.failures,
+        m4.failures,
+    ];
     for (name, f) in NAMES.iter().zip(failures) {
         assert_eq!(f, 0, "{name}: out of memory in the mixed workload");
     }
@@ -149,7 +163,10 @@ fn main() {
     for (i, name) in NAMES.iter().enumerate() {
         let mut row = format!("| {name} |");
         for s in 0..SIZES.len() {
-            row += &format!(" {:.1} |", median(results[i].iter().map(|x| x.0[s]).collect()));
+            row += &format!(
+                " {:.1} |",
+                median(results[i].iter().map(|x| x.0[s]).collect())
+            );
         }
         row += &format!(" {:.1} |", median(results[i].iter().map(|x| x.1).collect()));
         println!("{row}");
@@ -180,6 +197,10 @@ fn main() {
             0.8,
         );
     }
-    verdict("mixed: memheap / buddy_system".into(), ratio(0, 2, &|x| x.1), 0.75);
+    verdict(
+        "mixed: memheap / buddy_system".into(),
+        ratio(0, 2, &|x| x.1),
+        0.75,
+    );
     verdict("mixed: memheap / talc".into(), ratio(0, 1, &|x| x.1), 0.6);
 }
