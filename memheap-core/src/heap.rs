@@ -157,7 +157,8 @@ const NEXT_SHIFT: u32 = 17;
 /// The class of a listed value (after `>> 1`).
 const CLASS_MASK: u64 = (1 << 16) - 1;
 
-/// The second word of a list head: the depth above bit 48, the class size in units below.
+/// The second word of a list head: the room left on the list (`list_depth` minus its depth)
+/// above bit 48, the class size in units below.
 const DEPTH_ONE: u64 = 1 << 48;
 /// The class-size part of a list head's second word.
 const UNITS_MASK: u64 = DEPTH_ONE - 1;
@@ -281,7 +282,8 @@ impl<'m> BuddyHeap<'m> {
     /// or as maximal buddy blocks.
     fn start(&mut self) {
         for class in 0..self.list_classes {
-            self.words[self.lists + 2 * class as usize + 1] = class_units_small(class, SUB_BITS);
+            self.words[self.lists + 2 * class as usize + 1] =
+                (self.list_depth << 48) | class_units_small(class, SUB_BITS);
         }
         if self.frontier_on() {
             self.frontier = 0;
@@ -483,7 +485,7 @@ impl<'m> BuddyHeap<'m> {
             let info = *w.add(at + 1);
             *w.add(at) = *w.add(s + 1) >> NEXT_SHIFT;
             *w.add(s + 1) = class << 1;
-            *w.add(at + 1) = info - DEPTH_ONE;
+            *w.add(at + 1) = info + DEPTH_ONE;
             info
         };
         self.listed -= (info & UNITS_MASK) << m;
@@ -650,13 +652,13 @@ impl<'m> BuddyHeap<'m> {
                 let s = self.table.base() + 2 * (head as usize - 1);
                 let key = self.words[s];
                 self.words[at] = self.words[s + 1] >> NEXT_SHIFT;
-                self.words[at + 1] -= DEPTH_ONE;
+                self.words[at + 1] += DEPTH_ONE;
                 self.listed -= bytes;
                 self.remove_entry(s);
                 let offset = self.offset_of_key(key);
                 self.release(offset, offset + bytes);
             }
-            debug_assert_eq!(self.words[at + 1] >> 48, 0);
+            debug_assert_eq!(self.words[at + 1] >> 48, self.list_depth);
         }
         debug_assert_eq!(self.listed, 0);
     }
@@ -748,7 +750,8 @@ impl<'m> BuddyHeap<'m> {
     #[inline(always)]
     pub(crate) fn free_hit(&mut self, offset: u64) -> Option<u64> {
         let m = self.min_order;
-        if offset >= self.len || offset & self.min_mask != 0 {
+        // An offset past the end gives a key no entry has: the probe below finds nothing.
+        if offset & self.min_mask != 0 {
             return None;
         }
         let key = (offset >> m) + 1;
@@ -769,12 +772,12 @@ impl<'m> BuddyHeap<'m> {
         unsafe {
             let info = *w.add(at + 1);
             let bytes = (info & UNITS_MASK) << m;
-            if info >> 48 >= self.list_depth || self.listed + bytes > self.budget {
+            if info < DEPTH_ONE || self.listed + bytes > self.budget {
                 return None;
             }
             *w.add(s + 1) = listed_value(*w.add(at), class);
             *w.add(at) = ((s - self.table.base()) / 2 + 1) as u64;
-            *w.add(at + 1) = info + DEPTH_ONE;
+            *w.add(at + 1) = info - DEPTH_ONE;
             self.listed += bytes;
             Some(bytes)
         }
@@ -1069,7 +1072,7 @@ impl<'m> BuddyHeap<'m> {
                 listed += bytes;
                 head = value >> NEXT_SHIFT;
             }
-            if n != self.words[at + 1] >> 48 {
+            if (self.words[at + 1] >> 48).checked_add(n) != Some(self.list_depth) {
                 return Err("free list depth disagrees with its length");
             }
             if self.words[at + 1] & UNITS_MASK != class_units_small(class, SUB_BITS) {
@@ -1200,7 +1203,7 @@ impl<'m> BuddyHeap<'m> {
     /// Blocks on the free lists (the sum of the lists' depths). `O(classes)`.
     fn listed_blocks(&self) -> u64 {
         (0..self.list_classes as usize)
-            .map(|c| self.words[self.lists + 2 * c + 1] >> 48)
+            .map(|c| self.list_depth - (self.words[self.lists + 2 * c + 1] >> 48))
             .sum()
     }
 
