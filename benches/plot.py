@@ -4,7 +4,7 @@
 usage: benches/plot.py [RESULTS_DIR] [PLOTS_DIR]     (defaults benches/results, benches/plots)
 
 Reads (each optional; a missing file skips what needs it):
-  criterion.txt       output of the criterion `core` bench (mixed, pair, pair_warm, scale groups)
+  criterion.txt       output of the criterion `core` bench (mixed, pair, pair_warm, scale, contended groups)
   fill.txt            output of `cargo run --release -p memheap-benches --bin fill`
   scale.txt           SCALE lines of the `scale` binary (mixed ops vs heap size)
   pe-scale.txt        PESCALE lines of the `pe_barrier_bench` example at 1..16 PEs
@@ -233,6 +233,14 @@ def tables(crit, sc, pe):
         for size, row in by.items():
             r = f"{row['memheap'] / row['talc']:.2f}" if "memheap" in row and "talc" in row else "-"
             lines.append(f"| {size} | " + " | ".join(f"{row.get(a, float('nan')):.1f}" for a in allocs) + f" | {r} |")
+        lines.append("")
+    if crit.get("contended"):
+        c = crit["contended"]
+        base = c.get("memheap")
+        lines += ["### Two threads on one allocator (criterion `contended`, ns per op of one thread)", "",
+                  "| allocator | ns/op | memheap / this |", "|---|---|---|"]
+        for name, v in c.items():
+            lines.append(f"| {name} | {v:.1f} | {base / v:.2f} |" if base else f"| {name} | {v:.1f} | - |")
         lines.append("")
     if crit.get("scale"):
         lines += ["### Criterion `scale` group (ns/op)", "", "| region | ns/op |", "|---|---|"]
