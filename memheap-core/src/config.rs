@@ -22,7 +22,7 @@ pub enum Placement {
     /// * Sizes are rounded up to a *size class* (16 per power of two: at most 1/16 more than
     ///   asked, about 2 % on average), so freed blocks of one class are interchangeable.
     /// * Freed blocks wait on bounded per-class LIFO lists, kept out of band in the size table
-    ///   (at most [`Config::list_depth`] per class and 1/8 of the region in all); an allocation
+    ///   (at most [`Config::list_depth`] per class and 1/16 of the region in all); an allocation
     ///   of that class takes the last one freed, without touching the buddy bitmaps. The lists
     ///   drain into the buddy heap, in class order, when an allocation cannot be served
     ///   otherwise, when the size table is full, and on [`BuddyHeap::flush`](crate::BuddyHeap::flush).

@@ -270,7 +270,7 @@ impl<'m> BuddyHeap<'m> {
             origin_neg: origin.wrapping_neg(),
             free: 0,
             listed: 0,
-            budget: len >> 3,
+            budget: len >> 4,
             metadata_words: g.words,
             bitmap_words: g.bitmap_words,
         };

@@ -135,6 +135,6 @@ fn the_trace_tells_placements_apart() {
     assert!(a != b && b != c && a != c);
 }
 
-const GOLDEN_DEFAULT: u64 = 0x8bc6_1e14_e4e9_534c;
+const GOLDEN_DEFAULT: u64 = 0x518d_5c4c_e1e6_ee8c;
 const GOLDEN_LOWEST: u64 = 0xfeb3_f329_b40b_35c3;
-const GOLDEN_CLASSIC: u64 = 0xaa19_bd75_81ca_f7c0;
+const GOLDEN_CLASSIC: u64 = 0x8a6b_2fdb_dabe_364c;
