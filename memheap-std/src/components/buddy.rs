@@ -14,10 +14,12 @@ use self::words::ZeroedWords;
 /// Default priority of the `buddy` component: 50, below [`PTMALLOC_PRIORITY`] (100).
 ///
 /// Set by measurement (issue 3: the component that wins the mixed workload among those with
-/// at least 95% fill efficiency gets the higher default). In the C benchmark at 1 PE
-/// (`benches/compare-oshmem.sh`, figures in BENCHMARKS.md) `buddy` fills only about 80% of
-/// a 256 MiB heap with random 64 B..256 KiB blocks, so it does not qualify, while `ptmalloc`
-/// fills about 99.9%; `buddy` stays available through `MEMHEAP_COMPONENT=buddy` or
+/// at least 95% fill efficiency gets the higher default), re-decided with memheap-core 2
+/// (`benches/component-choice.sh`, figures in BENCHMARKS.md, "Default component,
+/// re-measured"): `buddy` is the faster component at 1 PE, but it fills 91.6% of a 256 MiB heap
+/// with random 64 B..256 KiB blocks before its first refusal, so it does not qualify, while
+/// `ptmalloc` fills 99.95% (and keeps a larger block free after churn: 93.4% of the heap
+/// against 68.8%). `buddy` stays available through `MEMHEAP_COMPONENT=buddy` or
 /// `MEMHEAP_BUDDY_PRIORITY`.
 ///
 /// [`PTMALLOC_PRIORITY`]: crate::components::ptmalloc::PTMALLOC_PRIORITY
