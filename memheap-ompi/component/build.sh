@@ -74,9 +74,12 @@ for d in $libdirs; do libflags="$libflags -L$d"; done
   -DMEMHEAP_RBUDDY_VERSION_RELEASE="$release" \
   -I "$here" -isystem "$config" -isystem "$internal" -isystem "$public" -isystem "$out/include" \
   "$here/mca_memheap_rbuddy.c" "$lib" \
-  -o "$out/mca_memheap_rbuddy.so" \
+  -o "$out/mca_memheap_rbuddy.so.tmp.$$" \
   $libflags -loshmem -lopen-pal \
   -Wl,-z,defs -Wl,--gc-sections -Wl,--exclude-libs,ALL -Wl,--strip-debug \
   -Wl,--version-script="$here/exports.map" \
   -lpthread -ldl -lm -lgcc_s
+# Renamed into place: a process that has the previous .so open or mapped (an oshrun job, an
+# oshmem_info of a test running at the same time) keeps reading the old file, whole.
+mv -f "$out/mca_memheap_rbuddy.so.tmp.$$" "$out/mca_memheap_rbuddy.so"
 echo "$out/mca_memheap_rbuddy.so"

@@ -168,24 +168,26 @@ static int rbuddy_register(void)
     (void) mca_base_component_var_register(
         c, "priority",
         "Priority of the rbuddy memheap component (memheap-core's buddy heap: deterministic "
-        "exact-fit placement, 64-bit offsets, odd shmem_align alignments rounded up, in-place "
-        "realloc, bad frees reported); the highest priority wins: ptmalloc 100, buddy 1",
+        "packed placement, 64-bit offsets, any shmem_align alignment, odd ones rounded up, "
+        "in-place realloc, bad frees reported); the highest priority wins: ptmalloc 100, "
+        "buddy 1",
         MCA_BASE_VAR_TYPE_INT, NULL, 0, 0, OPAL_INFO_LVL_3, MCA_BASE_VAR_SCOPE_READONLY,
         &rbuddy_priority);
     rbuddy_capacity = 0;
     (void) mca_base_component_var_register(
         c, "capacity",
-        "Live blocks the user heap holds at once (each costs 21 to 43 bytes of private "
-        "memory); 0 (default): one per 4 KiB of heap, at least 4096 and at most 1048576",
+        "Live blocks the user heap holds at once (each costs about 21 bytes of private "
+        "address space, touched as it is used); 0 (default): memheap-core's derived capacity, "
+        "about one per 2 KiB of heap, at most 1048576",
         MCA_BASE_VAR_TYPE_UNSIGNED_LONG, NULL, 0, 0, OPAL_INFO_LVL_4,
         MCA_BASE_VAR_SCOPE_READONLY, &rbuddy_capacity);
     rbuddy_verbose = 0;
     (void) mca_base_component_var_register(
         c, "verbose",
-        "0: report errors only (foreign, interior and double frees, a full size table, "
-        "alignments above the heap base's); 1: also the heaps at init and a summary of each "
-        "at finalize; 2: also every refused allocation with the free bytes and largest free "
-        "block",
+        "0: report errors only (foreign, interior and double frees, a full size table, an "
+        "alignment no address of the heap has); 1: also the heaps at init and a summary of "
+        "each at finalize; 2: also every refused allocation with the free bytes and largest "
+        "free block",
         MCA_BASE_VAR_TYPE_INT, NULL, 0, 0, OPAL_INFO_LVL_5, MCA_BASE_VAR_SCOPE_LOCAL,
         &rbuddy_verbose);
     return OSHMEM_SUCCESS;

@@ -16,14 +16,14 @@ extern "C" {
 #define RBUDDY_NO_BLOCK 1        /* size 0: no block, nothing reported */
 #define RBUDDY_OUT_OF_MEMORY 2   /* not enough free memory */
 #define RBUDDY_CAPACITY 3        /* size table full (memheap_rbuddy_capacity) */
-#define RBUDDY_BAD_ALIGNMENT 4   /* alignment 0 or above the heap base's alignment */
+#define RBUDDY_BAD_ALIGNMENT 4   /* alignment 0, or no address of the heap has it */
 #define RBUDDY_INVALID_POINTER 5 /* not the start of a live block of this heap */
 #define RBUDDY_DOUBLE_FREE 6     /* the block was already freed */
 #define RBUDDY_NOT_INITIALISED 7 /* no heaps (before init or after finalize) */
 #define RBUDDY_BAD_REGION 8      /* init: unusable region or parameters */
 
 struct memheap_rbuddy_params {
-    size_t user_capacity;             /* live blocks of the user heap; 0: one per 4 KiB */
+    size_t user_capacity;             /* live blocks of the user heap; 0: derived (1 per 2 KiB) */
     int verbose;                      /* 0 errors, 1 geometry and summaries, 2 refusals */
     void (*report)(const char *msg);  /* prints one message; NULL: standard error */
 };

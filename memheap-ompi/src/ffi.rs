@@ -25,7 +25,7 @@ pub const RBUDDY_NO_BLOCK: c_int = 1;
 pub const RBUDDY_OUT_OF_MEMORY: c_int = 2;
 /// The size table is full: raise `memheap_rbuddy_capacity`.
 pub const RBUDDY_CAPACITY: c_int = 3;
-/// Alignment 0, or larger than the heap base's alignment.
+/// Alignment 0, or one no address of the heap is a multiple of.
 pub const RBUDDY_BAD_ALIGNMENT: c_int = 4;
 /// Not the start of a live block of this heap (foreign or interior pointer).
 pub const RBUDDY_INVALID_POINTER: c_int = 5;
@@ -45,9 +45,9 @@ pub type ReportFn = extern "C" fn(msg: *const c_char);
 pub struct Params {
     /// Live blocks the user heap holds; 0 chooses [`auto_capacity`](crate::region::auto_capacity).
     pub user_capacity: usize,
-    /// 0: errors only (bad frees, full size table, alignment above the base's); 1: also the
-    /// heaps' geometry at init and a summary per heap at finalize; 2: also every refused
-    /// allocation with the heap's free bytes and largest free block.
+    /// 0: errors only (bad frees, full size table, an alignment no address of the heap has);
+    /// 1: also the heaps' geometry at init and a summary per heap at finalize; 2: also every
+    /// refused allocation with the heap's free bytes and largest free block.
     pub verbose: c_int,
     /// Where messages go; `None`: standard error.
     pub report: Option<ReportFn>,
@@ -111,8 +111,9 @@ fn region(state: &mut State, which: Which) -> Option<&mut Region> {
 fn code(e: RegionError) -> c_int {
     match e {
         RegionError::ZeroSize => RBUDDY_NO_BLOCK,
-        RegionError::BadAlignment | RegionError::AlignmentAboveBase { .. } => RBUDDY_BAD_ALIGNMENT,
+        RegionError::BadAlignment | RegionError::NoAlignedAddress { .. } => RBUDDY_BAD_ALIGNMENT,
         RegionError::Foreign => RBUDDY_INVALID_POINTER,
+        RegionError::Metadata { .. } => RBUDDY_BAD_REGION,
         RegionError::Heap(e) => match e {
             Error::OutOfMemory | Error::SizeOverflow => RBUDDY_OUT_OF_MEMORY,
             Error::CapacityExhausted => RBUDDY_CAPACITY,
@@ -138,7 +139,10 @@ fn refused(state: &mut State, which: Which, call: &str, e: RegionError) -> c_int
             let _ = write!(
                 msg,
                 " ({} bytes free, largest free block {} bytes, {} live blocks of {})",
-                s.bytes_free, s.largest_free, s.live_blocks, s.capacity
+                s.bytes_free + s.bytes_listed,
+                s.largest_free,
+                s.live_blocks,
+                s.capacity
             );
         }
         if matches!(e, RegionError::Heap(Error::CapacityExhausted)) && which == Which::User {
@@ -260,13 +264,13 @@ pub unsafe extern "C" fn memheap_rbuddy_init(
             if state.verbose >= 1 {
                 let (u, p) = (user.stats(), private.stats());
                 let msg = format!(
-                    "user heap {:#x} + {} bytes (base aligned to {}, {} live blocks, {} bytes of \
-                     metadata), private heap {:#x} + {} bytes ({} live blocks)",
+                    "user heap {:#x} + {} bytes ({} live blocks, {} bytes of metadata, {} \
+                     resident), private heap {:#x} + {} bytes ({} live blocks)",
                     user.base(),
                     user.len(),
-                    user.base_align(),
                     u.capacity,
                     u.metadata_bytes,
+                    resident(&user),
                     private.base(),
                     private.len(),
                     p.capacity
@@ -294,6 +298,12 @@ pub unsafe extern "C" fn memheap_rbuddy_init(
     }
 }
 
+/// Bytes of `r`'s metadata resident in memory, for messages.
+fn resident(r: &Region) -> String {
+    r.metadata_resident()
+        .map_or_else(|| "unknown".to_string(), |b| b.to_string())
+}
+
 /// Drop both heaps (at verbosity 1, after a summary of each). Safe to call when they were
 /// never built or are already gone. Always [`RBUDDY_OK`].
 #[no_mangle]
@@ -307,7 +317,8 @@ pub extern "C" fn memheap_rbuddy_finalize() -> c_int {
                 let (c, s) = (r.counters(), r.stats());
                 let msg = format!(
                     "finalize: {}: {} blocks handed out, {} freed, {} reallocs in place, {} \
-                     refused, {} bad frees; {} blocks ({} bytes) still live",
+                     refused, {} bad frees; {} blocks ({} bytes) still live; metadata {} \
+                     bytes resident of {}",
                     which.name(),
                     c.allocs,
                     c.frees,
@@ -315,7 +326,9 @@ pub extern "C" fn memheap_rbuddy_finalize() -> c_int {
                     c.failed,
                     c.bad_frees,
                     s.live_blocks,
-                    s.bytes_in_use
+                    s.bytes_in_use,
+                    resident(r),
+                    s.metadata_bytes
                 );
                 state.say(&msg);
             }
@@ -575,16 +588,29 @@ mod tests {
             assert_eq!(p % got, 0, "align {asked} gave {p:#x}");
             assert_eq!(memheap_rbuddy_free(p as *mut c_void), RBUDDY_OK);
         }
+        // Any alignment some address of the heap has is honoured, whatever the base's own
+        // alignment (the test heap's base is a multiple of 2 MiB, maybe of more).
         let (rc, p) = memalign(2 << 20, 10);
         assert_eq!(rc, RBUDDY_OK);
         assert_eq!(p % (2 << 20), 0);
-        // The test heap's base is only known to be aligned to 2 MiB... unless it is more.
-        let base_align = 1usize << _h.user.trailing_zeros();
-        assert_eq!(memalign(base_align * 2, 10), (RBUDDY_BAD_ALIGNMENT, 0));
+        // 8 MiB from a 2 MiB-aligned base always hold two multiples of 4 MiB; `skew` takes the
+        // base itself.
+        let (rc, q) = memalign(4 << 20, 10);
+        assert_eq!(rc, RBUDDY_OK);
+        assert_eq!(q % (4 << 20), 0);
+        assert!(q > _h.user && q < _h.user + USER, "{q:#x}");
+        assert_eq!(memheap_rbuddy_free(q as *mut c_void), RBUDDY_OK);
+        // No address below 2^47 is a multiple of 2^62: refused, with a message.
+        assert_eq!(memalign(1 << 62, 10), (RBUDDY_BAD_ALIGNMENT, 0));
         let msgs = messages();
         assert_eq!(msgs.len(), 1, "{msgs:?}");
         assert!(
-            msgs[0].contains("larger than the alignment of the heap's base"),
+            msgs[0].contains(&format!(
+                "align({}, 10) on the user heap: no address of the heap is a multiple of the \
+                 alignment {}",
+                1usize << 62,
+                1usize << 62
+            )),
             "{msgs:?}"
         );
         memheap_rbuddy_free(p as *mut c_void);

@@ -7,9 +7,11 @@
 //! blocks with memheap-core's [`BuddyHeap`](memheap_core::BuddyHeap):
 //!
 //! * [`region::Region`]: one offset heap over one address range (the user heap or the 2 MiB
-//!   private heap OSHMEM keeps after it), handing out addresses; deterministic placement,
-//!   64-bit offsets, `shmem_align` rounding of odd alignments, in-place realloc, bad frees
-//!   refused;
+//!   private heap OSHMEM keeps after it), handing out addresses; deterministic packed
+//!   placement, 64-bit offsets, any alignment an address of the heap has (odd ones rounded up
+//!   as `shmem_align` does), in-place realloc, bad frees refused;
+//! * [`words::ZeroedWords`]: the heaps' metadata in anonymous mappings the heap is built over
+//!   without writing them, so only the metadata pages in use take memory;
 //! * [`ffi`]: the C entry points the shim calls, one per slot of OSHMEM's module, with the
 //!   messages (bad frees always; geometry, summaries and refused allocations on request).
 //!
@@ -19,3 +21,4 @@
 
 pub mod ffi;
 pub mod region;
+pub mod words;

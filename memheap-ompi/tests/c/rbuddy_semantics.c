@@ -1,12 +1,14 @@
 /*
  * rbuddy_semantics.c - memheap's heap semantics inside Open MPI's OSHMEM, with the rbuddy
  * component selected (built with oshcc, run by tests/oshrun.rs):
- *   - deterministic placement: the same calls give the same addresses on every PE;
+ *   - deterministic placement: the same calls give the same addresses on every PE, and a
+ *     freed block serves the next request of its size class;
  *   - size 0 gives NULL with no barrier (only PE 0 makes those calls);
- *   - shmem_align rounds odd alignments up (63 -> 64) and honours alignments up to the heap
- *     base's; a larger one gives NULL on every PE (and a message);
+ *   - shmem_align rounds odd alignments up (63 -> 64) and honours any alignment some address
+ *     of the heap has, also above the heap base's own; one no address has gives NULL on
+ *     every PE (and a message);
  *   - realloc grows in place when the space after the block is free, moves (keeping the
- *     contents) when it is not, and a failed realloc leaves the block intact;
+ *     contents) when a live block is in the way, and a failed realloc leaves the block intact;
  *   - interior and double frees are reported and change nothing.
  * With the argument "big" (run with SHMEM_SYMMETRIC_HEAP_SIZE above 4 GiB) it also places
  * blocks beyond 4 GiB from the heap's start and moves data there between PEs.
@@ -48,7 +50,8 @@ static void placement_sequence(void) {
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
             keep[k++] = record(shmem_malloc(sizes[i] + (size_t)round * 8));
         }
-        /* Free every other block: the next round fills the holes, first fit. */
+        /* Free every other block: the next round's blocks of the same size classes take
+         * them again. */
         for (int i = round * 8; i < k; i += 2) {
             shmem_free(keep[i]);
             keep[i] = NULL;
@@ -71,81 +74,16 @@ int main(int argc, char **argv) {
     int me = shmem_my_pe(), n = shmem_n_pes();
     int big = argc > 1 && strcmp(argv[1], "big") == 0;
 
-    /* Deterministic placement: compare the whole trace with every other PE's. */
-    placement_sequence();
-    shmem_barrier_all();
-    for (int pe = 0; pe < n; pe++) {
-        long theirs[TRACE];
-        shmem_getmem(theirs, trace, sizeof(long) * (size_t)traced, pe);
-        for (int i = 0; i < traced; i++) CHECK(theirs[i] == trace[i]);
-    }
-    for (int i = 0; i < traced; i++) CHECK(trace[i] != 0 && trace[i] % 16 == 0);
-    /* First fit: the hole the first free left is reused by the next request that fits. */
-    CHECK(trace[8] == trace[0]);
-
-    /* Size 0: NULL and no barrier. Only PE 0 calls; a barrier inside would hang the job. */
-    if (me == 0) {
-        CHECK(shmem_malloc(0) == NULL);
-        CHECK(shmem_align(64, 0) == NULL);
-        CHECK(shmem_realloc(NULL, 0) == NULL);
-        CHECK(shmem_calloc(0, 8) == NULL);
-    }
-    shmem_barrier_all();
-
-    /* Alignment: odd ones rounded up, the base's own alignment (16 MiB for OSHMEM's default
-     * base 0xFF000000) honoured, a larger one refused on every PE. */
-    char *skew = shmem_malloc(100);
-    CHECK(skew != NULL);
-    struct { size_t asked, got; } odd[] = { {2, 16}, {24, 32}, {63, 64}, {65, 128}, {1000, 1024},
-                                            {(size_t)1 << 24, (size_t)1 << 24} };
-    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
-        void *p = shmem_align(odd[i].asked, 48);
-        CHECK(p != NULL);
-        CHECK((uintptr_t)p % odd[i].got == 0);
-        shmem_free(p);
-    }
-    CHECK(shmem_align((size_t)1 << 40, 48) == NULL);
-    CHECK(shmem_align(0, 48) == NULL);
-
-    /* Realloc: in place while the space after the block is free. */
-    unsigned char *p = shmem_malloc(100);
-    CHECK(p != NULL);
-    for (int i = 0; i < 100; i++) p[i] = (unsigned char)(i + me);
-    unsigned char *q = shmem_realloc(p, 200000);
-    CHECK(q == p);
-    for (int i = 0; i < 100; i++) CHECK(q[i] == (unsigned char)(i + me));
-    unsigned char *blocker = shmem_malloc((size_t)1 << 20); /* the first 1 MiB block after q */
-    CHECK(blocker != NULL && blocker >= q + 200000);
-    q = shmem_realloc(p, (size_t)2 << 20); /* must move: the blocker is in the way */
-    CHECK(q != NULL && q != p);
-    for (int i = 0; i < 100; i++) CHECK(q[i] == (unsigned char)(i + me));
-    unsigned char peer[100];
-    shmem_getmem(peer, q, sizeof peer, (me + 1) % n);
-    for (int i = 0; i < 100; i++) CHECK(peer[i] == (unsigned char)(i + (me + 1) % n));
-    shmem_barrier_all();
-    CHECK(shmem_realloc(q, (size_t)1 << 50) == NULL); /* fails everywhere: q intact */
-    for (int i = 0; i < 100; i++) CHECK(q[i] == (unsigned char)(i + me));
-
-    /* Bad frees: reported, harmless. */
-    shmem_free(q + 16);                    /* interior: refused, q still live */
-    CHECK(q[5] == (unsigned char)(5 + me));
-    shmem_free(q);
-    shmem_free(q);                         /* double: refused */
-    unsigned char *again = shmem_realloc(NULL, (size_t)2 << 20);
-    CHECK(again == q);                     /* q's space, and nothing else, came back */
-    shmem_free(again);
-    shmem_free(blocker);
-    shmem_free(skew);
-
     if (big) {
-        /* Beyond 4 GiB: a 5 GiB block (never touched but at its ends), then a small block past
-         * it. 32-bit offsets would wrap these onto the heap's first bytes. */
+        /* Beyond 4 GiB, first, while the heap is fresh (one frontier run): a 5 GiB block (never
+         * touched but at its ends) at its start, then a small block carved right after it. 32-bit
+         * offsets would wrap these onto the heap's first bytes. */
         size_t five = (size_t)5 << 30;
         char *huge = shmem_malloc(five);
         CHECK(huge != NULL);
         long *high = shmem_malloc(4 * sizeof(long));
         CHECK(high != NULL);
-        CHECK((uintptr_t)high >= (uintptr_t)huge + five); /* at least 5 GiB into the heap */
+        CHECK((uintptr_t)high == (uintptr_t)huge + five); /* 5 GiB into the heap */
         huge[0] = (char)me;
         huge[five - 1] = (char)(me + 1);
         high[0] = 1000 + me;
@@ -164,6 +102,89 @@ int main(int argc, char **argv) {
         printf("rbuddy_semantics: PE %d placed a block %zu bytes past a 5 GiB one\n", me,
                (size_t)((uintptr_t)high - (uintptr_t)huge));
     }
+
+    /* Deterministic placement: compare the whole trace with every other PE's. */
+    placement_sequence();
+    shmem_barrier_all();
+    for (int pe = 0; pe < n; pe++) {
+        long theirs[TRACE];
+        shmem_getmem(theirs, trace, sizeof(long) * (size_t)traced, pe);
+        for (int i = 0; i < traced; i++) CHECK(theirs[i] == trace[i]);
+    }
+    for (int i = 0; i < traced; i++) CHECK(trace[i] != 0 && trace[i] % 16 == 0);
+    /* A freed block waits on its size class's list and serves the next request of that
+     * class: 9 bytes (trace[8]) takes the 16-byte block of the 1-byte request (trace[0]). */
+    CHECK(trace[8] == trace[0]);
+
+    /* Size 0: NULL and no barrier. Only PE 0 calls; a barrier inside would hang the job. */
+    if (me == 0) {
+        CHECK(shmem_malloc(0) == NULL);
+        CHECK(shmem_align(64, 0) == NULL);
+        CHECK(shmem_realloc(NULL, 0) == NULL);
+        CHECK(shmem_calloc(0, 8) == NULL);
+    }
+    shmem_barrier_all();
+
+    /* Alignment: odd ones rounded up; alignments above the base's own honoured as addresses
+     * (OSHMEM's default base 0xFF000000 is a multiple of 16 MiB, not of 32 MiB; 0x100000000,
+     * 16 MiB into the heap, is a multiple of 4 GiB); one no address of the heap has (1 TiB)
+     * refused on every PE. */
+    char *skew = shmem_malloc(100);
+    CHECK(skew != NULL);
+    struct { size_t asked, got; } odd[] = { {2, 16}, {24, 32}, {63, 64}, {65, 128}, {1000, 1024},
+                                            {(size_t)1 << 24, (size_t)1 << 24},
+                                            {(size_t)1 << 25, (size_t)1 << 25},
+                                            {(size_t)1 << 32, (size_t)1 << 32} };
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        void *p = shmem_align(odd[i].asked, 48);
+        CHECK(p != NULL);
+        CHECK((uintptr_t)p % odd[i].got == 0);
+        shmem_free(p);
+    }
+    CHECK(shmem_align((size_t)1 << 40, 48) == NULL);
+    CHECK(shmem_align(0, 48) == NULL);
+
+    /* Realloc: in place while the space after the block is free. p is the only live block:
+     * everything else is free or waits on a free list (those drain for the growth). */
+    shmem_free(skew);
+    unsigned char *p = shmem_malloc(100);
+    CHECK(p != NULL);
+    for (int i = 0; i < 100; i++) p[i] = (unsigned char)(i + me);
+    unsigned char *q = shmem_realloc(p, 200000);
+    CHECK(q == p);
+    for (int i = 0; i < 100; i++) CHECK(q[i] == (unsigned char)(i + me));
+    /* Keep 1 MiB blocks until one starts within 2 MiB after q, so q cannot grow to 2 MiB where
+     * it is. Before the heap is full one must: that space is free. (Free buddy blocks elsewhere
+     * are taken first, so with the 6 GiB heap of "big" this takes about 4100 blocks.) */
+    static unsigned char *blockers[8192];
+    int nblockers = 0;
+    unsigned char *blocker;
+    do {
+        CHECK(nblockers < 8192);
+        blocker = shmem_malloc((size_t)1 << 20);
+        CHECK(blocker != NULL);
+        blockers[nblockers++] = blocker;
+    } while (!(blocker > q && blocker < q + ((size_t)2 << 20)));
+    CHECK(blocker >= q + 200000);
+    q = shmem_realloc(p, (size_t)2 << 20); /* must move: the blocker is in the way */
+    CHECK(q != NULL && q != p);
+    for (int i = 0; i < 100; i++) CHECK(q[i] == (unsigned char)(i + me));
+    unsigned char peer[100];
+    shmem_getmem(peer, q, sizeof peer, (me + 1) % n);
+    for (int i = 0; i < 100; i++) CHECK(peer[i] == (unsigned char)(i + (me + 1) % n));
+    shmem_barrier_all();
+    CHECK(shmem_realloc(q, (size_t)1 << 50) == NULL); /* fails everywhere: q intact */
+    for (int i = 0; i < 100; i++) CHECK(q[i] == (unsigned char)(i + me));
+
+    /* Bad frees: reported, harmless. */
+    shmem_free(q + 16);                    /* interior: refused, q still live */
+    CHECK(q[5] == (unsigned char)(5 + me));
+    shmem_free(q);
+    shmem_free(q);                         /* double: refused */
+    unsigned char *again = shmem_realloc(NULL, (size_t)2 << 20);
+    CHECK(again == q);                     /* q's block, and nothing else, came back */
+    shmem_free(again);
+    for (int i = 0; i < nblockers; i++) shmem_free(blockers[i]);
 
     shmem_barrier_all();
     printf("rbuddy_semantics: PE %d ok\n", me);

@@ -33,10 +33,10 @@ use crate::segment::Region;
 /// is the default component (as in OSHMEM).
 ///
 /// Set by measurement (issue 3: the component that wins the mixed workload among those with
-/// at least 95% fill efficiency gets the higher default). In the C benchmark at 1 PE
-/// (`benches/compare-oshmem.sh`, figures in BENCHMARKS.md) `ptmalloc` is the only component
-/// that fills at least 95% of a 256 MiB heap with random 64 B..256 KiB blocks (about 99.9%; `buddy`
-/// about 80%), so it wins whatever the mixed figures say.
+/// at least 95% fill efficiency gets the higher default; re-decided with memheap-core 2 by
+/// `benches/component-choice.sh`, figures in BENCHMARKS.md) `ptmalloc` is the only component
+/// that fills at least 95% of a 256 MiB heap with random 64 B..256 KiB blocks (99.95%; `buddy`
+/// 91.6%), so it wins whatever the mixed figures say.
 ///
 /// [`BUDDY_PRIORITY`]: crate::components::buddy::BUDDY_PRIORITY
 pub const PTMALLOC_PRIORITY: i32 = 100;
