@@ -924,15 +924,35 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_documents_every_variable() {
+    fn the_readme_environment_table_and_the_variables_agree() {
         let readme = include_str!("../../README.md");
-        let table: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+        // The rows of the table under "## Environment".
+        let table: Vec<&str> = readme
+            .lines()
+            .skip_while(|l| *l != "## Environment")
+            .skip(1)
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter(|l| l.starts_with("| `"))
+            .collect();
+        assert!(table.len() >= 10, "no environment table found in README.md");
         for v in VARIABLES {
             assert!(
                 table.iter().any(|l| l.contains(&format!("`{}`", v.name))),
                 "README.md's environment table lacks {}",
                 v.name
             );
+        }
+        // And the other way: every variable the table documents is one the tools print.
+        for row in &table {
+            let first = row.split('|').nth(1).unwrap_or_default();
+            for name in first.split('`').skip(1).step_by(2) {
+                assert!(
+                    VARIABLES.iter().any(|v| v.name == name),
+                    "README.md documents {name}, which info::VARIABLES (memheap-info, \
+                     SHMEM_INFO) does not list"
+                );
+            }
         }
     }
 }
