@@ -27,8 +27,8 @@ options:
   -h, --help      print this help and exit
   -V, --version   print the version and exit
 
-exit status: 0; 1 when a variable is malformed (shmem_init would fail with the error shown);
-2 for a bad command line.
+exit status: 0; 1 when shmem_init would fail here (a malformed variable, or a heap that cannot
+be created or gets no component: the error is shown); 2 for a bad command line.
 ";
 
 fn main() {
