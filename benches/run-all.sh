@@ -7,7 +7,8 @@
 #   4. barrier and collective malloc+free vs PEs, 1..16 (`pe_barrier_bench`)     -> results/pe-scale.txt
 #   5. C API vs Open MPI's OSHMEM (compare-oshmem.sh; installs Open MPI if missing)
 #                                                  -> results/oshmem-compare.{txt,md}
-#   6. plots (plot.py; installs matplotlib with pip if missing) -> plots/*.png, results/tables.md
+#   6. plots (plot.py; installs matplotlib with pip in a virtual environment, target/plot-venv,
+#      if missing) -> plots/*.png, results/tables.md
 # One step runs at a time (the machine is small and shared). Machine and date: results/machine.txt.
 #
 # usage: benches/run-all.sh            (from anywhere in the repository)

@@ -27,6 +27,11 @@ pub const SHMEM_THREAD_MULTIPLE: c_int = 3;
 pub const MAJOR: c_int = 1;
 /// `SHMEM_MINOR_VERSION`.
 pub const MINOR: c_int = 5;
+// memheap-info and SHMEM_INFO print memheap_std's copy of the version.
+const _: () = assert!(
+    MAJOR as u32 == memheap_std::info::OPENSHMEM_VERSION.0
+        && MINOR as u32 == memheap_std::info::OPENSHMEM_VERSION.1
+);
 /// `SHMEM_VENDOR_STRING`, NUL-terminated.
 pub const VENDOR: &[u8] = b"memheap\0";
 /// `SHMEM_MAX_NAME_LEN`.
@@ -112,23 +117,6 @@ fn pe_index(r: &Runtime, pe: c_int, routine: &str) -> usize {
     pe as usize
 }
 
-/// One table of every environment variable, printed by `SHMEM_INFO`.
-const INFO: &[(&str, &str)] = &[
-    ("SHMEM_SYMMETRIC_SIZE", "size of the symmetric heap per PE: integer or float with an optional k/K m/M g/G t/T suffix (default 256M)"),
-    ("SMA_SYMMETRIC_SIZE", "deprecated synonym of SHMEM_SYMMETRIC_SIZE, used only when that is unset"),
-    ("SHMEM_DEBUG", "any value: check that collective allocations get the same arguments on every PE, and report failed allocations with the size asked for, the bytes free and the largest free block"),
-    ("SHMEM_INFO", "any value: print this table at shmem_init (PE 0)"),
-    ("SHMEM_VERSION", "any value: print the library's name and OpenSHMEM version at shmem_init (PE 0)"),
-    ("MEMHEAP_COMPONENT", "heap components to consider: buddy, ptmalloc, a list, or ^name to exclude"),
-    ("MEMHEAP_<NAME>_PRIORITY", "override a component's priority (e.g. MEMHEAP_BUDDY_PRIORITY=200)"),
-    ("MEMHEAP_VERBOSE", "1: print each stage of component selection"),
-    ("MEMHEAP_BASE_ADDRESS", "address of the symmetric heap, the same on every PE (default 0x200000000000)"),
-    ("MEMHEAP_HUGEPAGES", "auto|on|off: back the heap with huge pages"),
-    ("MEMHEAP_CHECK_CALLS", "0|1: compare collective allocations across PEs (default: on with SHMEM_DEBUG and in debug builds)"),
-    ("MEMHEAP_RENDEZVOUS_TIMEOUT", "seconds a PE waits for its peers at shmem_init (default 30)"),
-    ("MEMHEAP_JOB_ID", "names the rendezvous socket under mpirun/PMI (default: the launcher's job id)"),
-];
-
 fn announce(r: &Runtime) {
     if r.my_pe() != 0 {
         return;
@@ -140,18 +128,20 @@ fn announce(r: &Runtime) {
         );
     }
     if std::env::var_os("SHMEM_INFO").is_some() {
-        println!(
-            "memheap {} (OpenSHMEM {MAJOR}.{MINOR}), heap component: {}",
-            env!("CARGO_PKG_VERSION"),
-            r.component()
+        // The heap as it is and every variable with its value in effect (memheap_std::info).
+        let (base, bytes) = r.heap_range();
+        let (component, huge_pages) = r.heap_description().unwrap_or_default();
+        let running = memheap_std::info::Running {
+            n_pes: r.n_pes(),
+            base: base as u64,
+            bytes: bytes as u64,
+            huge_pages,
+            component,
+        };
+        print!(
+            "{}",
+            memheap_std::info::shmem_info(memheap_std::env::process_env, &running)
         );
-        println!("environment variables:");
-        for (name, meaning) in INFO {
-            let value = std::env::var(name)
-                .map(|v| format!(" = {v:?}"))
-                .unwrap_or_default();
-            println!("  {name}{value}: {meaning}");
-        }
     }
     flush();
 }

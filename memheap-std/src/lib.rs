@@ -5,6 +5,7 @@ pub mod component;
 pub mod components;
 pub mod env;
 pub mod heap;
+pub mod info;
 pub mod registry;
 pub mod runtime;
 pub mod segment;

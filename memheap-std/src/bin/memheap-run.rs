@@ -1,13 +1,6 @@
 //! `memheap-run`: start the PEs of a memheap (OpenSHMEM-style) job on this machine.
 //!
-//! ```text
-//! memheap-run [options] -n N [--] prog [args...]
-//!   -n, -np, --np N     number of PEs (required, 1..=4096)
-//!   --timeout SECS      end the job (exit 124) if it runs longer than SECS (0: no timeout)
-//!   --heap-size SIZE    set SHMEM_SYMMETRIC_SIZE for every PE (e.g. 64M)
-//!   --prefix            prefix each forwarded output line with "[pe] "
-//!   --grace SECS        after a failure, wait SECS between SIGTERM and SIGKILL (default 2)
-//! ```
+//! The options are [`HELP`], which `memheap-run --help` prints.
 //!
 //! Each PE gets `MEMHEAP_RANK`, `MEMHEAP_N_PES` and `MEMHEAP_JOB_FD` (an inherited anonymous
 //! memfd holding the job's rendezvous area; it has no name, so nothing is ever left in
@@ -41,7 +34,50 @@ use std::time::{Duration, Instant};
 use memheap_std::runtime::job::{ENV_JOB_FD, ENV_N_PES, ENV_RANK, MAX_PES};
 use memheap_std::runtime::{JobArea, JobExit, PeState};
 
-const USAGE: &str = "usage: memheap-run [--timeout SECS] [--heap-size SIZE] [--prefix] [--grace SECS] -n N [--] prog [args...]";
+const USAGE: &str =
+    "usage: memheap-run [options] -n N [--] prog [args...]  (memheap-run --help explains)";
+
+/// What `--help` prints: every option, and what the launcher does.
+const HELP: &str = "\
+usage: memheap-run [options] -n N [--] prog [args...]
+       memheap-run --info | --help | --version
+
+Start N processing elements (PEs) of an OpenSHMEM program on this machine, forward their output
+and end the job when one fails.
+
+options:
+  -n N, -np N, --np N, --n N, -nN, --np=N
+                    number of PEs (required; 1 to 4096)
+  --timeout SECS    end the job (exit status 124) if it runs longer than SECS seconds;
+                    0 (the default): no timeout
+  --heap-size SIZE  set SHMEM_SYMMETRIC_SIZE for every PE (e.g. 64M, 1.5G; rounded up to 2 MiB)
+  --prefix          prefix each forwarded output line with \"[pe] \"
+  --grace SECS      after a failure, wait SECS seconds between SIGTERM and SIGKILL (default 2)
+  --info            print the version, the heap, the components and every environment
+                    variable with its value in effect (as memheap-info does), and exit
+  -h, --help        print this help and exit
+  -V, --version     print the version and exit
+  --                end of options: the program follows
+Options taking a value also take it as --option=VALUE.
+
+Each PE gets MEMHEAP_RANK, MEMHEAP_N_PES and MEMHEAP_JOB_FD (an inherited memfd holding the
+job's rendezvous area; nothing is left in /dev/shm). PE 0 inherits stdin; the others read from
+/dev/null. Output is forwarded line by line, each line in one write, so lines of different PEs
+never mix.
+
+The job fails, the other PEs are stopped (SIGTERM, then SIGKILL after the grace period) and
+memheap-run exits non-zero, naming the PE and why, when a PE exits non-zero or dies on a signal
+(its status, 128 + signal), exits 0 without calling shmem_finalize or before shmem_init while
+other PEs started it (1), calls shmem_global_exit(status) (status), or when the library reports
+an error (the PE's status) or the timeout passes (124).
+
+Environment variables (heap size, components, ...): memheap-run --info lists them with their
+values.
+";
+
+/// Every option, for the message about an unknown one.
+const KNOWN: &str = "-n/-np/--np N, --timeout SECS, --heap-size SIZE, --prefix, --grace SECS, \
+                     --info, --help, --version, --";
 
 /// A partial line longer than this is forwarded as it is, without waiting for its newline.
 const MAX_PENDING_LINE: usize = 1 << 20;
@@ -69,7 +105,34 @@ fn secs(opt: &str, v: Option<OsString>) -> Result<Duration, String> {
     }
 }
 
-fn parse(mut it: impl Iterator<Item = OsString>) -> Result<Opts, String> {
+/// What the command line asks for.
+enum Cmd {
+    /// Start a job.
+    Run(Opts),
+    /// Print this and exit 0 (help, version).
+    Print(String),
+    /// Print the info report and exit with its status.
+    Info,
+}
+
+/// A number of PEs: 1..=MAX_PES.
+fn pes(opt: &str, v: &str) -> Result<u32, String> {
+    match v.trim().parse::<u32>() {
+        Ok(k) if (1..=MAX_PES).contains(&k) => Ok(k),
+        _ => Err(format!(
+            "{opt}: {v:?} is not a number of PEs in 1..={MAX_PES}"
+        )),
+    }
+}
+
+/// The digits of `-nN` or `-npN`, if `opt` is one of those.
+fn glued_pes(opt: &str) -> Option<&str> {
+    opt.strip_prefix("-np")
+        .or_else(|| opt.strip_prefix("-n"))
+        .filter(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
+}
+
+fn parse(mut it: impl Iterator<Item = OsString>) -> Result<Cmd, String> {
     let mut n = None;
     let (mut timeout, mut heap_size, mut prefix, mut grace) =
         (None, None, false, Duration::from_secs(2));
@@ -78,37 +141,56 @@ fn parse(mut it: impl Iterator<Item = OsString>) -> Result<Opts, String> {
             return Err("no program given".into());
         };
         let s = arg.to_string_lossy().into_owned();
-        match s.as_str() {
+        // `--option=value` for the options that take a value.
+        let (opt, mut inline) = match s.split_once('=') {
+            Some((o, v)) if o.starts_with("--") => (o.to_string(), Some(OsString::from(v))),
+            _ => (s.clone(), None),
+        };
+        if inline.is_some()
+            && matches!(opt.as_str(), "--prefix" | "--info" | "--help" | "--version")
+        {
+            return Err(format!("{opt} takes no value (got {s:?})"));
+        }
+        let mut value = |what: &str| -> Result<OsString, String> {
+            inline
+                .take()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{opt} needs {what}"))
+        };
+        match opt.as_str() {
             "-n" | "-np" | "--np" | "--n" => {
-                let v = it
-                    .next()
-                    .ok_or_else(|| format!("{s} needs a number of PEs"))?;
-                let v = v.to_string_lossy();
-                n = Some(match v.trim().parse::<u32>() {
-                    Ok(k) if (1..=MAX_PES).contains(&k) => k,
-                    _ => {
-                        return Err(format!(
-                            "{s}: {v:?} is not a number of PEs in 1..={MAX_PES}"
-                        ))
-                    }
-                });
+                let v = value("a number of PEs")?;
+                n = Some(pes(&opt, &v.to_string_lossy())?);
+            }
+            // -n4, -np4: the value glued to the option, as mpirun users type it.
+            _ if glued_pes(&opt).is_some() => {
+                n = Some(pes(&opt, glued_pes(&opt).unwrap_or_default())?);
             }
             // 0 means no timeout, as for GNU timeout.
-            "--timeout" => timeout = Some(secs(&s, it.next())?).filter(|t| !t.is_zero()),
-            "--grace" => grace = secs(&s, it.next())?,
-            "--heap-size" => heap_size = Some(it.next().ok_or("--heap-size needs a size")?),
+            "--timeout" => {
+                timeout =
+                    Some(secs(&opt, Some(value("a number of seconds")?))?).filter(|t| !t.is_zero())
+            }
+            "--grace" => grace = secs(&opt, Some(value("a number of seconds")?))?,
+            "--heap-size" => heap_size = Some(value("a size")?),
             "--prefix" => prefix = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
+            "--info" => return Ok(Cmd::Info),
+            "-h" | "--help" => return Ok(Cmd::Print(HELP.to_string())),
+            "-V" | "--version" => {
+                return Ok(Cmd::Print(format!(
+                    "{}\n",
+                    memheap_std::info::tool_version("memheap-run")
+                )))
             }
             "--" => break it.next().ok_or("no program given after --")?,
-            _ if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
+            _ if s.starts_with('-') && s.len() > 1 => {
+                return Err(format!("unknown option {s}; the options are {KNOWN}"))
+            }
             _ => break arg,
         }
     };
     let n = n.ok_or("the number of PEs is required (-n N)")?;
-    Ok(Opts {
+    Ok(Cmd::Run(Opts {
         n,
         timeout,
         heap_size,
@@ -116,7 +198,7 @@ fn parse(mut it: impl Iterator<Item = OsString>) -> Result<Opts, String> {
         grace,
         prog,
         args: it.collect(),
-    })
+    }))
 }
 
 /// One of the launcher's own output streams, written by a thread of its own.
@@ -613,7 +695,19 @@ fn run(o: Opts) -> i32 {
 
 fn main() {
     let opts = match parse(std::env::args_os().skip(1)) {
-        Ok(o) => o,
+        Ok(Cmd::Run(o)) => o,
+        Ok(Cmd::Print(text)) => {
+            let _ = io::stdout().write_all(text.as_bytes());
+            return;
+        }
+        Ok(Cmd::Info) => {
+            let (text, bad) = memheap_std::info::report(
+                memheap_std::env::process_env,
+                memheap_std::info::Format::Text,
+            );
+            let _ = io::stdout().write_all(text.as_bytes());
+            std::process::exit(i32::from(bad));
+        }
         Err(e) => {
             // One write: the message and the usage line reach the reader together.
             let _ = io::stderr().write_all(format!("memheap-run: {e}\n{USAGE}\n").as_bytes());

@@ -787,6 +787,15 @@ impl Runtime {
             .unwrap_or(0);
         (self.seg_base as *mut u8, len)
     }
+
+    /// The selected component with its configuration (`"buddy (min block 16 B, ...)"`) and
+    /// whether 2 MiB huge pages back the heap, for `SHMEM_INFO` (`None` after finalize).
+    pub fn heap_description(&self) -> Option<(String, bool)> {
+        self.heap
+            .borrow()
+            .as_ref()
+            .map(|h| (h.description(), h.segment().huge_pages()))
+    }
 }
 
 /// The launcher's side of a job's rendezvous area (used by `memheap-run`; other launchers do
