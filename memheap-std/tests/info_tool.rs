@@ -79,8 +79,11 @@ fn defaults_as_text() {
     let b = text.find("  buddy      priority 50\n").expect(&text);
     assert!(p < b, "{text}");
     assert!(text.contains("parameter MEMHEAP_BUDDY_PRIORITY"), "{text}");
+    let cap = memheap_std::components::buddy::buddy_capacity(256 << 20);
     assert!(
-        text.contains("configuration: min block 16 B, 65536 live blocks, exact fit"),
+        text.contains(&format!(
+            "configuration: min block 16 B, {cap} live blocks, packed (size classes"
+        )),
         "{text}"
     );
     // Every variable with its meaning.
@@ -151,9 +154,14 @@ fn effective_values_follow_the_environment() {
     assert_eq!(field(&t, "component:buddy:default_priority"), "50");
     assert!(field(&t, "heap:component").starts_with("buddy"), "{t}");
     // The buddy component's configuration follows the heap size.
+    let cap = memheap_std::components::buddy::buddy_capacity(4 << 20);
     assert!(
-        field(&t, "component:buddy:configuration").contains("4096 live blocks"),
+        field(&t, "component:buddy:configuration").contains(&format!("{cap} live blocks")),
         "{t}"
+    );
+    assert_ne!(
+        cap,
+        memheap_std::components::buddy::buddy_capacity(256 << 20)
     );
 }
 
