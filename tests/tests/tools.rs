@@ -225,7 +225,8 @@ fn shmem_info_prints_effective_values_once() {
         "{s}"
     );
     assert!(
-        s.contains("component buddy (min block 16 B, 4096 live blocks, exact fit)"),
+        s.contains("component buddy (min block 16 B, ")
+            && s.contains(" live blocks, packed (size classes, free lists of 32))"),
         "{s}"
     );
     // Each variable with the value set and the value in effect.
