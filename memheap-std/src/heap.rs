@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn from_lookup_selects_and_allocates() {
         for (component, want) in [
-            ("", "ptmalloc"),
+            ("", "buddy"),
             ("buddy", "buddy"),
             ("ptmalloc", "ptmalloc"),
             ("^buddy,firstfit", "ptmalloc"),

@@ -823,7 +823,7 @@ mod tests {
             .effective,
             "200"
         );
-        assert_eq!(get(&[], "MEMHEAP_PTMALLOC_PRIORITY").effective, "100");
+        assert_eq!(get(&[], "MEMHEAP_PTMALLOC_PRIORITY").effective, "50");
         assert!(get(
             &[("MEMHEAP_BUDDY_PRIORITY", "high")],
             "MEMHEAP_BUDDY_PRIORITY"
@@ -833,15 +833,15 @@ mod tests {
         let both = ("MEMHEAP_COMPONENT", "buddy,ptmalloc");
         assert_eq!(
             get(&[both], "MEMHEAP_COMPONENT").effective,
-            "ptmalloc,buddy"
+            "buddy,ptmalloc"
         );
         assert_eq!(
             get(
-                &[both, ("MEMHEAP_BUDDY_PRIORITY", "200")],
+                &[both, ("MEMHEAP_PTMALLOC_PRIORITY", "200")],
                 "MEMHEAP_COMPONENT"
             )
             .effective,
-            "buddy,ptmalloc"
+            "ptmalloc,buddy"
         );
         assert_eq!(
             get(
@@ -853,7 +853,7 @@ mod tests {
         );
         assert!(get(&[], "MEMHEAP_COMPONENT")
             .effective
-            .starts_with("ptmalloc,buddy"));
+            .starts_with("buddy,ptmalloc"));
         let s = get(&[("MEMHEAP_COMPONENT", "tlsf")], "MEMHEAP_COMPONENT");
         assert!(s.is_error() && s.note.contains("buddy"), "{s:?}");
         assert_eq!(

@@ -69,15 +69,15 @@ fn defaults_as_text() {
         "{text}"
     );
     assert!(
-        text.contains("selected component: ptmalloc (dlmalloc"),
+        text.contains("selected component: buddy (min block 16 B"),
         "{text}"
     );
     // Components in the order they are tried, with parameter and configuration.
-    let p = text
-        .find("  ptmalloc   priority 100, selected")
+    let b = text
+        .find("  buddy      priority 100, selected")
         .expect(&text);
-    let b = text.find("  buddy      priority 50\n").expect(&text);
-    assert!(p < b, "{text}");
+    let p = text.find("  ptmalloc   priority 50\n").expect(&text);
+    assert!(b < p, "{text}");
     assert!(text.contains("parameter MEMHEAP_BUDDY_PRIORITY"), "{text}");
     let cap = memheap_std::components::buddy::buddy_capacity(256 << 20);
     assert!(
@@ -91,8 +91,8 @@ fn defaults_as_text() {
         "SHMEM_SYMMETRIC_SIZE (unset) -> 268435456 (256 MiB, the default)",
         "SHMEM_SYMMETRIC_HEAP_SIZE (unset) -> unset",
         "MEMHEAP_HUGEPAGES (unset) -> auto",
-        "MEMHEAP_COMPONENT (unset) -> ptmalloc,buddy",
-        "MEMHEAP_PTMALLOC_PRIORITY (unset) -> 100",
+        "MEMHEAP_COMPONENT (unset) -> buddy,ptmalloc",
+        "MEMHEAP_PTMALLOC_PRIORITY (unset) -> 50",
         "MEMHEAP_RENDEZVOUS_TIMEOUT (unset) -> 30",
         "SHMEM_INFO (unset) -> off",
     ] {
@@ -151,7 +151,7 @@ fn effective_values_follow_the_environment() {
         "ignored"
     );
     assert_eq!(field(&t, "component:buddy:priority"), "101");
-    assert_eq!(field(&t, "component:buddy:default_priority"), "50");
+    assert_eq!(field(&t, "component:buddy:default_priority"), "100");
     assert!(field(&t, "heap:component").starts_with("buddy"), "{t}");
     // The buddy component's configuration follows the heap size.
     let cap = memheap_std::components::buddy::buddy_capacity(4 << 20);

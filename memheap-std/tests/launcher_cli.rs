@@ -206,7 +206,7 @@ fn info_lists_components_and_variables_with_effective_values() {
     assert!(out.contains("heap: 4194304 bytes (4 MiB) per PE"), "{out}");
     assert!(out.contains("selected component: buddy ("), "{out}");
     assert!(
-        out.contains("buddy      priority 300 (default 50), selected"),
+        out.contains("buddy      priority 300 (default 100), selected"),
         "{out}"
     );
     assert!(

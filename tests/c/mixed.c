@@ -1,8 +1,8 @@
 /* Different heap components on different PEs must be refused at shmem_init: with one PE on
  * another component the heaps are not symmetric (a put would land elsewhere). argv[1]:
  * "component" (the last PE sets MEMHEAP_COMPONENT=buddy, the others ptmalloc), "priority" (the
- * last PE raises MEMHEAP_BUDDY_PRIORITY), or "none" (the launcher's environment decides, as in
- * mpirun's "-x VAR=... : -x VAR=..." form). */
+ * last PE raises MEMHEAP_PTMALLOC_PRIORITY above the default component's), or "none" (the
+ * launcher's environment decides, as in mpirun's "-x VAR=... : -x VAR=..." form). */
 #include "check.h"
 #include <string.h>
 
@@ -18,7 +18,7 @@ int main(int argc, char **argv) {
     CHECK(argc == 2);
     int last = last_pe();
     if (!strcmp(argv[1], "component")) setenv("MEMHEAP_COMPONENT", last ? "buddy" : "ptmalloc", 1);
-    else if (!strcmp(argv[1], "priority")) { if (last) setenv("MEMHEAP_BUDDY_PRIORITY", "1000", 1); }
+    else if (!strcmp(argv[1], "priority")) { if (last) setenv("MEMHEAP_PTMALLOC_PRIORITY", "1000", 1); }
     else CHECK(!strcmp(argv[1], "none"));
     shmem_init();
     int me = shmem_my_pe(), n = shmem_n_pes();

@@ -137,7 +137,10 @@ fn item_03_different_components_refused_under_mpirun() {
     let exe = exe.to_str().unwrap();
     for (a, b) in [
         ("MEMHEAP_COMPONENT=ptmalloc", "MEMHEAP_COMPONENT=buddy"),
-        ("MEMHEAP_BUDDY_PRIORITY=50", "MEMHEAP_BUDDY_PRIORITY=1000"),
+        (
+            "MEMHEAP_PTMALLOC_PRIORITY=50",
+            "MEMHEAP_PTMALLOC_PRIORITY=1000",
+        ),
     ] {
         let out = mpirun(
             &[

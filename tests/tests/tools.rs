@@ -234,7 +234,7 @@ fn shmem_info_prints_effective_values_once() {
         "SHMEM_SYMMETRIC_SIZE=\"3.1M\" -> 4194304 (4 MiB: 3250586 rounded up",
         "MEMHEAP_COMPONENT=\"buddy\" -> buddy",
         "SHMEM_INFO=\"1\" -> on",
-        "MEMHEAP_BUDDY_PRIORITY (unset) -> 50",
+        "MEMHEAP_BUDDY_PRIORITY (unset) -> 100",
         "SHMEM_SYMMETRIC_HEAP_SIZE (unset) -> unset",
     ] {
         assert!(s.contains(line), "{line} missing:\n{s}");

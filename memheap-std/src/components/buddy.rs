@@ -11,19 +11,19 @@ use crate::segment::Region;
 
 use self::words::ZeroedWords;
 
-/// Default priority of the `buddy` component: 50, below [`PTMALLOC_PRIORITY`] (100).
+/// Default priority of the `buddy` component: 100, above [`PTMALLOC_PRIORITY`] (50), so it is
+/// the default component.
 ///
 /// Set by measurement (issue 3: the component that wins the mixed workload among those with
 /// at least 95% fill efficiency gets the higher default), re-decided with memheap-core 2
-/// (`benches/component-choice.sh`, figures in BENCHMARKS.md, "Default component,
-/// re-measured"): `buddy` is the faster component at 1 PE, but it fills 91.6% of a 256 MiB heap
-/// with random 64 B..256 KiB blocks before its first refusal, so it does not qualify, while
-/// `ptmalloc` fills 99.95% (and keeps a larger block free after churn: 93.4% of the heap
-/// against 68.8%). `buddy` stays available through `MEMHEAP_COMPONENT=buddy` or
-/// `MEMHEAP_BUDDY_PRIORITY`.
+/// (`benches/component-choice.sh`, figures in BENCHMARKS.md, "Default component"): `buddy`
+/// fills 97.3% of a 256 MiB heap with random 64 B..256 KiB blocks before its first refusal
+/// (`ptmalloc` 99.95%), and is the faster component on every timing (mixed workload 3.2x at
+/// 1 PE). `ptmalloc` (`MEMHEAP_COMPONENT=ptmalloc`) keeps a larger block free after churn
+/// with blocks live (93.4% of the heap against 81.3%) and has no capacity limit.
 ///
 /// [`PTMALLOC_PRIORITY`]: crate::components::ptmalloc::PTMALLOC_PRIORITY
-pub const BUDDY_PRIORITY: i32 = 50;
+pub const BUDDY_PRIORITY: i32 = 100;
 
 /// Most live blocks a buddy module accepts (about 22 MiB of size table, touched as it fills).
 pub const BUDDY_MAX_CAPACITY: usize = 1 << 20;
