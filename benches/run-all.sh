@@ -2,6 +2,7 @@
 # Regenerate every benchmark figure and plot of BENCHMARKS.md (about 6 minutes on 2 cores):
 #   1. criterion `core` bench (memheap-core vs the Rust heaps; short settings)  -> results/criterion.txt
 #   1b. the core's time targets in interleaved rounds (`ratios` binary)           -> results/ratios.txt
+#   1c. a failing allocation on a fragmented heap, the slow path (`failing`)      -> results/failing.txt
 #   2. fill efficiency of the Rust heaps (`fill` binary)                         -> results/fill.txt
 #   3. mixed ops vs heap size, 16 MiB..16 GiB (`scale` binary)                   -> results/scale.txt
 #   4. barrier and collective malloc+free vs PEs, 1..16 (`pe_barrier_bench`)     -> results/pe-scale.txt
@@ -37,6 +38,9 @@ cargo bench -q -p memheap-benches --bench core -- \
 
 step "1b/6 core time targets, interleaved rounds"
 cargo run -q --release -p memheap-benches --bin ratios | tee "$res/ratios.txt"
+
+step "1c/6 a failing allocation on a fragmented heap"
+cargo run -q --release -p memheap-benches --bin failing | tee "$res/failing.txt"
 
 step "2/6 fill efficiency"
 cargo run -q --release -p memheap-benches --bin fill | tee "$res/fill.txt"

@@ -1,10 +1,11 @@
 //! Prints the metadata cost table of memheap-core's README: metadata bytes, their fraction of
 //! the region, and the derived capacity, by region size and minimum block, for
-//! `Config::DEFAULT` (packed placement) and `Config::LOWEST_ADDRESS`.
+//! `Config::DEFAULT` (packed placement) and `Config::LOWEST_ADDRESS`, and the capacity and
+//! metadata of an arena claimed by `LockedHeap::claim` (one block per `CLAIM_BYTES_PER_BLOCK`).
 //!
 //! `cargo run -p memheap-core --example metadata`
 
-use memheap_core::{BuddyHeap, Config};
+use memheap_core::{BuddyHeap, Config, CLAIM_BYTES_PER_BLOCK};
 
 fn size(n: u64) -> String {
     match n {
@@ -18,8 +19,8 @@ fn size(n: u64) -> String {
 /// The table, as Markdown lines.
 pub fn table() -> Vec<String> {
     let mut out = vec![
-        "| region | min block | metadata (`DEFAULT`) | of region | capacity (blocks) | metadata (`LOWEST_ADDRESS`) |".to_string(),
-        "|---|---|---|---|---|---|".to_string(),
+        "| region | min block | metadata (`DEFAULT`) | of region | capacity (blocks) | metadata (`LOWEST_ADDRESS`) | `claim`: capacity | `claim`: metadata |".to_string(),
+        "|---|---|---|---|---|---|---|---|".to_string(),
     ];
     let heap_struct = core::mem::size_of::<BuddyHeap<'static>>();
     for (len, order) in [
@@ -36,14 +37,22 @@ pub fn table() -> Vec<String> {
         let packed = Config::DEFAULT.with_min_order(order);
         let lowest = Config::LOWEST_ADDRESS.with_min_order(order);
         let m = packed.metadata_bytes(len) as u64;
+        // The rule `LockedHeap::claim` applies to a capacity of 0.
+        let claim_capacity = (len as usize / CLAIM_BYTES_PER_BLOCK)
+            .min((len >> order) as usize)
+            .max(packed.capacity_for(len));
+        let claimed = packed.with_capacity(claim_capacity);
+        let cm = claimed.metadata_bytes(len) as u64;
         out.push(format!(
-            "| {} | {} B | {} B | {:.2} % | {} | {} B |",
+            "| {} | {} B | {} B | {:.2} % | {} | {} B | {} | {:.2} % |",
             size(len),
             1u64 << order,
             m,
             m as f64 * 100.0 / len as f64,
             packed.capacity_for(len),
             lowest.metadata_bytes(len),
+            claimed.capacity_for(len),
+            cm as f64 * 100.0 / len as f64,
         ));
     }
     out.push(String::new());

@@ -29,7 +29,8 @@ impl UnsyncHeap {
         }
     }
 
-    /// A heap over `arena`, carved with [`Config::DEFAULT`] on first use (see
+    /// A heap over `arena`, carved with [`Config::DEFAULT`] on first use, with one size-table
+    /// block per [`CLAIM_BYTES_PER_BLOCK`](crate::CLAIM_BYTES_PER_BLOCK) bytes of arena (see
     /// [`LockedHeap::claim`](crate::LockedHeap::claim)).
     ///
     /// # Safety
@@ -40,7 +41,8 @@ impl UnsyncHeap {
         }
     }
 
-    /// [`UnsyncHeap::claim`] with another configuration.
+    /// [`UnsyncHeap::claim`] with another configuration (a capacity of 0 is derived as in
+    /// [`UnsyncHeap::claim`]).
     ///
     /// # Safety
     /// As [`UnsyncHeap::claim`].
@@ -118,6 +120,18 @@ impl UnsyncHeap {
     /// safe code owns.
     pub unsafe fn try_free(&self, ptr: NonNull<u8>) -> Result<(), Error> {
         self.with_heap(|h| h.free(ptr))?
+    }
+
+    /// Resize in place; see [`Heap::realloc_in_place`].
+    ///
+    /// # Safety
+    /// As [`UnsyncHeap::try_free`] (shrinking frees the block's tail).
+    pub unsafe fn try_resize_in_place(
+        &self,
+        ptr: NonNull<u8>,
+        new_size: usize,
+    ) -> Result<usize, Error> {
+        self.with_heap(|h| h.realloc_in_place(ptr, new_size))?
     }
 
     /// Resize, moving (and copying) if needed; see [`Heap::realloc`].
@@ -281,5 +295,202 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for AssumeSingleThreaded<A> {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded from the caller.
         unsafe { self.0.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// A heap whose every operation runs inside `critical_section::with` (feature
+/// `critical-section`), as `embedded-alloc` does: on single-core firmware the critical section
+/// masks interrupts, so an interrupt handler may allocate too; on targets without
+/// compare-and-swap (`thumbv6m-none-eabi`, `riscv32imc-unknown-none-elf`) it is the heap to use
+/// from more than one context. Mutual exclusion is the `critical-section` implementation's
+/// (linked by the platform crate); inside it, an [`UnsyncHeap`] does the work, so a
+/// re-entrant call (from inside [`CsHeap::with`]) fails with an error instead of corrupting
+/// the heap.
+///
+/// ```
+/// use memheap_core::CsHeap;
+///
+/// static mut ARENA: [u8; 64 << 10] = [0; 64 << 10];
+/// // SAFETY: ARENA is used by nothing else, for the whole program.
+/// #[global_allocator]
+/// static HEAP: CsHeap = unsafe { CsHeap::claim(&raw mut ARENA) };
+///
+/// fn main() {
+///     let v: Vec<u16> = (0..100).collect();
+///     assert_eq!(v.len(), 100);
+/// }
+/// ```
+#[cfg(feature = "critical-section")]
+pub struct CsHeap {
+    inner: UnsyncHeap,
+}
+
+// SAFETY: every access to `inner` happens inside `critical_section::with`, which excludes every
+// other context that could access it (the `critical-section` implementation's contract); the
+// heap inside holds no thread-affine state (its arena pointer is plain data, its `Heap` is
+// `Send`).
+#[cfg(feature = "critical-section")]
+unsafe impl Sync for CsHeap {}
+
+#[cfg(feature = "critical-section")]
+impl CsHeap {
+    /// An uninitialised heap.
+    pub const fn new() -> Self {
+        CsHeap {
+            inner: UnsyncHeap::new(),
+        }
+    }
+
+    /// A heap over `arena`, carved with [`Config::DEFAULT`] on first use, with one size-table
+    /// block per [`CLAIM_BYTES_PER_BLOCK`](crate::CLAIM_BYTES_PER_BLOCK) bytes of arena (see
+    /// [`LockedHeap::claim`](crate::LockedHeap::claim)).
+    ///
+    /// # Safety
+    /// `arena` must be writable memory that nothing else uses for the rest of the program.
+    pub const unsafe fn claim(arena: *mut [u8]) -> Self {
+        CsHeap {
+            // SAFETY: forwarded from this function's contract.
+            inner: unsafe { UnsyncHeap::claim(arena) },
+        }
+    }
+
+    /// [`CsHeap::claim`] with another configuration (a capacity of 0 is derived as in
+    /// [`CsHeap::claim`]).
+    ///
+    /// # Safety
+    /// As [`CsHeap::claim`].
+    pub const unsafe fn claim_with(arena: *mut [u8], config: Config) -> Self {
+        CsHeap {
+            // SAFETY: forwarded from this function's contract.
+            inner: unsafe { UnsyncHeap::claim_with(arena, config) },
+        }
+    }
+
+    /// Initialise over a host region, carving metadata from its front; see
+    /// [`UnsyncHeap::init`].
+    ///
+    /// # Safety
+    /// As [`UnsyncHeap::init`].
+    pub unsafe fn init(
+        &self,
+        region: NonNull<u8>,
+        len: usize,
+        config: Config,
+    ) -> Result<(), Error> {
+        // SAFETY: forwarded from this function's contract.
+        critical_section::with(|_| unsafe { self.inner.init(region, len, config) })
+    }
+
+    /// Initialise over `[base, base + len)` with metadata in `meta`; see
+    /// [`UnsyncHeap::init_with`].
+    ///
+    /// # Safety
+    /// As [`UnsyncHeap::init_with`].
+    pub unsafe fn init_with(
+        &self,
+        base: NonNull<u8>,
+        len: usize,
+        config: Config,
+        meta: &'static mut [u64],
+    ) -> Result<(), Error> {
+        // SAFETY: forwarded from this function's contract.
+        critical_section::with(|_| unsafe { self.inner.init_with(base, len, config, meta) })
+    }
+
+    /// Run `f` on the heap inside a critical section; see [`UnsyncHeap::with`].
+    ///
+    /// # Safety
+    /// As [`UnsyncHeap::with`].
+    pub unsafe fn with<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
+        // SAFETY: forwarded from this function's contract.
+        critical_section::with(|_| unsafe { self.inner.with(f) })
+    }
+
+    /// Allocate; see [`Heap::alloc`].
+    pub fn try_alloc(&self, size: usize, align: usize) -> Result<NonNull<u8>, Error> {
+        critical_section::with(|_| self.inner.try_alloc(size, align))
+    }
+
+    /// Free; see [`Heap::free`].
+    ///
+    /// # Safety
+    /// As [`UnsyncHeap::try_free`].
+    pub unsafe fn try_free(&self, ptr: NonNull<u8>) -> Result<(), Error> {
+        // SAFETY: forwarded from this function's contract.
+        critical_section::with(|_| unsafe { self.inner.try_free(ptr) })
+    }
+
+    /// Resize in place; see [`Heap::realloc_in_place`].
+    ///
+    /// # Safety
+    /// As [`UnsyncHeap::try_resize_in_place`].
+    pub unsafe fn try_resize_in_place(
+        &self,
+        ptr: NonNull<u8>,
+        new_size: usize,
+    ) -> Result<usize, Error> {
+        // SAFETY: forwarded from this function's contract.
+        critical_section::with(|_| unsafe { self.inner.try_resize_in_place(ptr, new_size) })
+    }
+
+    /// Resize, moving (and copying) if needed; see [`Heap::realloc`].
+    ///
+    /// # Safety
+    /// As [`UnsyncHeap::try_realloc`].
+    pub unsafe fn try_realloc(
+        &self,
+        ptr: NonNull<u8>,
+        new_size: usize,
+        align: usize,
+    ) -> Result<NonNull<u8>, Error> {
+        // SAFETY: forwarded from this function's contract.
+        critical_section::with(|_| unsafe { self.inner.try_realloc(ptr, new_size, align) })
+    }
+
+    /// Usable size; see [`Heap::usable_size`].
+    pub fn usable_size(&self, ptr: NonNull<u8>) -> Result<usize, Error> {
+        critical_section::with(|_| self.inner.usable_size(ptr))
+    }
+
+    /// Drain the free lists; see [`crate::BuddyHeap::flush`].
+    pub fn flush(&self) -> Result<(), Error> {
+        critical_section::with(|_| self.inner.flush())
+    }
+
+    /// Statistics.
+    pub fn stats(&self) -> Result<Stats, Error> {
+        critical_section::with(|_| self.inner.stats())
+    }
+
+    /// Check the invariants; see [`crate::BuddyHeap::check`].
+    pub fn check(&self) -> Result<Result<(), &'static str>, Error> {
+        critical_section::with(|_| self.inner.check())
+    }
+}
+
+#[cfg(feature = "critical-section")]
+impl Default for CsHeap {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: forwards to `UnsyncHeap`'s implementation (whose guarantees hold), each call inside a
+// critical section, which gives it the exclusive access `UnsyncHeap` relies on.
+#[cfg(feature = "critical-section")]
+unsafe impl GlobalAlloc for CsHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded from the caller.
+        critical_section::with(|_| unsafe { self.inner.alloc(layout) })
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded from the caller.
+        critical_section::with(|_| unsafe { self.inner.dealloc(ptr, layout) })
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded from the caller.
+        critical_section::with(|_| unsafe { self.inner.realloc(ptr, layout, new_size) })
     }
 }

@@ -13,8 +13,9 @@ pub const MAX_MIN_ORDER: u32 = 30;
 /// bytes) without overflowing `usize`.
 pub const MAX_CAPACITY: usize = usize::MAX >> 6;
 
-/// Where allocations go. Both are deterministic: the same calls on the same heap give the same
-/// offsets, which is what a symmetric heap needs.
+/// Where allocations go. Both are deterministic: the same calls on heaps of the same length,
+/// `Config` and origin (the address of offset 0) give the same offsets, which is what a
+/// symmetric heap needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Placement {
     /// The default, built for speed and density.
@@ -22,14 +23,18 @@ pub enum Placement {
     /// * Sizes are rounded up to a *size class* (16 per power of two: at most 1/16 more than
     ///   asked, about 2 % on average), so freed blocks of one class are interchangeable.
     /// * Freed blocks wait on bounded per-class LIFO lists, kept out of band in the size table
-    ///   (at most [`Config::list_depth`] per class and 1/16 of the region in all); an allocation
+    ///   (at most [`Config::list_depth`] per class and 1/16 of the region in all; only the
+    ///   smallest classes, one per 4 KiB of region, have a list); an allocation
     ///   of that class takes the last one freed, without touching the buddy bitmaps. The lists
     ///   drain into the buddy heap, in class order, when an allocation cannot be served
     ///   otherwise, when the size table is full, and on [`BuddyHeap::flush`](crate::BuddyHeap::flush).
-    /// * With exact fit, the unused tail of the last split buddy block is kept as a *frontier*
-    ///   run, and allocations that miss the lists are carved from it one after the other; the
-    ///   rest of a frontier goes back to the bitmaps when it is too short for a request. A
-    ///   block freed right below the frontier joins it.
+    /// * With exact fit, free space not yet cut into blocks is kept as one *frontier* run: a
+    ///   fresh heap (and a heap whose last block was freed) is one frontier over the whole
+    ///   region. An allocation that misses its list and finds no free buddy block of a
+    ///   sufficient order is carved from the frontier, one after the other; a block freed next
+    ///   to the frontier (on either side) joins it, with the free buddy blocks it then touches.
+    ///   When a request fits neither, the frontier goes back to the bitmaps for the last-resort
+    ///   search (and is taken out again if that fails too).
     Packed,
     /// Strict lowest-address first fit: every allocation takes the lowest-address free buddy
     /// block of the smallest sufficient order, every free coalesces at once, nothing is
@@ -58,7 +63,10 @@ pub struct Config {
     /// Where allocations go; see [`Placement`]. Default [`Placement::Packed`].
     pub placement: Placement,
     /// Most freed blocks that wait on one class's list ([`Placement::Packed`] only); `0` turns
-    /// the lists off. Default 32.
+    /// the lists off. Default 32. Only the smallest classes have a list, one class per 4 KiB
+    /// of region (each list costs two metadata words): a 4 KiB heap lists blocks of one
+    /// minimum block only, a 64 KiB heap (16-byte minimum blocks) blocks up to 256 bytes, a
+    /// heap of about 1 MiB or more every class.
     pub list_depth: u16,
 }
 

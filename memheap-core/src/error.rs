@@ -3,7 +3,10 @@
 use core::fmt;
 
 /// Everything that can go wrong in a heap operation. No operation panics on bad input; each
-/// returns one of these and leaves the heap as it was.
+/// returns one of these, moves no live block and loses no free byte. A failed free leaves the
+/// heap exactly as it was; a failed allocation (or a realloc that had to move) may first have
+/// drained the free lists into the buddy heap, as [`BuddyHeap::flush`](crate::BuddyHeap::flush)
+/// does, which changes where later allocations go but not what they can get.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {
@@ -17,7 +20,8 @@ pub enum Error {
     InvalidPointer,
     /// The offset or pointer lies in free space: the block was already freed.
     DoubleFree,
-    /// The alignment is not a power of two, or is larger than the heap can guarantee.
+    /// The alignment is not a power of two (0 included). A power-of-two alignment no free
+    /// block can satisfy is [`Error::OutOfMemory`].
     BadAlignment,
     /// The size overflows when rounded up to the minimum block or to its order.
     SizeOverflow,
@@ -26,8 +30,10 @@ pub enum Error {
     BadRegion,
     /// The metadata storage is too small for this region and configuration.
     MetadataTooSmall,
-    /// The configuration is invalid (minimum order or capacity out of range: capacity 0 or
-    /// above [`MAX_CAPACITY`](crate::MAX_CAPACITY)).
+    /// The configuration is invalid: the minimum order is outside
+    /// [`MIN_MIN_ORDER`](crate::MIN_MIN_ORDER)..=[`MAX_MIN_ORDER`](crate::MAX_MIN_ORDER), or the
+    /// capacity is above [`MAX_CAPACITY`](crate::MAX_CAPACITY) (capacity 0 asks for the
+    /// derived default and is valid).
     BadConfig,
     /// A locked or cell heap was used before `init`.
     Uninitialized,
@@ -46,7 +52,7 @@ impl fmt::Display for Error {
             }
             Error::InvalidPointer => "invalid pointer: not the start of a block of this heap",
             Error::DoubleFree => "double free: the block is already free",
-            Error::BadAlignment => "bad alignment: not a power of two or larger than supported",
+            Error::BadAlignment => "bad alignment: not a power of two",
             Error::SizeOverflow => "size overflow: the size cannot be rounded to a block",
             Error::BadRegion => "bad region: too short, too long or wrapping",
             Error::MetadataTooSmall => "metadata storage too small for this region",

@@ -1,7 +1,9 @@
 //! The operation-sequence body shared by the property tests and the `cargo fuzz` target.
 //!
-//! [`run`] decodes bytes into a heap configuration and a sequence of alloc / free / realloc /
-//! usable-size / bad-free operations on a [`Heap`] over a stack region, and checks every result
+//! [`run`] decodes bytes into a heap configuration (region length, base address skew, minimum
+//! block, fit, placement, list depth, capacity) and a sequence of alloc / free / realloc (with
+//! and without alignment) / usable-size / bad-free / flush operations on a [`Heap`] over a stack
+//! region, and checks every result
 //! against a shadow model: offsets inside the region and aligned, no overlap with any other
 //! live block, usable sizes, contents that survive other operations and reallocs, errors for
 //! bad frees that change nothing, invariants after every step, and that freeing everything
@@ -69,6 +71,10 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
     };
     let list_depth = [32, 0, 1, 3][(cfg_byte >> 4) as usize & 3];
     let capacity = 1 + (input.byte() as usize % MAX_LIVE);
+    // The heap's base: 0 to 504 bytes past the 4096-aligned region start, so origins that are
+    // not aligned to the requests' alignments (or to the minimum block) are covered.
+    let skew = (input.byte() as usize & 63) * 8;
+    let len = len.min(REGION - skew);
     let config = Config {
         min_order,
         capacity,
@@ -95,9 +101,16 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
     let mut region = Region([0u8; REGION]);
     let mut meta = [0u64; META_WORDS];
     let base_ptr = region.0.as_mut_ptr();
-    let base = NonNull::new(base_ptr).ok_or("null region")?;
+    let base = NonNull::new(base_ptr.wrapping_add(skew)).ok_or("null region")?;
     let mut heap = Heap::new(base, len, config, &mut meta).map_err(|_| "heap::new failed")?;
     let fresh = heap.stats();
+    // Offsets below are from the region start (4096-aligned, so an offset has the alignment
+    // of its address); the heap manages [h0, h1).
+    let h0 = heap.base().as_ptr() as usize - base_ptr as usize;
+    let h1 = h0 + heap.inner().len() as usize;
+    if h0 < skew || h1 > skew + len {
+        return Err("managed range outside the region given");
+    }
     let min_block = 1usize << min_order;
     let mut live: [Option<Live>; MAX_LIVE] = [None; MAX_LIVE];
     let mut tag: u8 = 0;
@@ -126,8 +139,12 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
                         let usable = heap
                             .usable_size(p)
                             .map_err(|_| "usable_size failed on a live block")?;
-                        if usable < size.max(1) || usable % min_block != 0 || off + usable > len {
-                            return Err("bad usable size");
+                        if usable < size.max(1)
+                            || usable % min_block != 0
+                            || off < h0
+                            || off + usable > h1
+                        {
+                            return Err("bad usable size or block outside the heap");
                         }
                         if usable != rounded(size) {
                             return Err("usable size is not the request's rounded size");
@@ -163,15 +180,17 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
                         let used = rounded(size);
                         let s = heap.stats();
                         let need = used.next_power_of_two().max(align);
-                        if (s.largest_free as usize) >= need && n_live < capacity {
+                        // A free buddy block of `need` bytes has an address aligned to `align`
+                        // when the heap's base is.
+                        if (s.largest_free as usize) >= need && n_live < capacity && h0 % align == 0
+                        {
                             return Err("out of memory with a large enough free block");
                         }
                         // Exact fit also places blocks in runs of adjacent free blocks: out of
                         // memory only when the model's free space has no aligned gap that long.
-                        let managed = heap.inner().len() as usize;
                         if exact_fit
                             && n_live < capacity
-                            && aligned_gap_exists(&live, managed, used, align.max(min_block))
+                            && aligned_gap_exists(&live, h0, h1, used, align.max(min_block))
                         {
                             return Err("out of memory with a long enough aligned free run");
                         }
@@ -202,19 +221,27 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
                 live[slot] = None;
             }
             (4 | 5, Some(l)) => {
-                // realloc
+                // realloc (op 5: with an alignment)
                 let new_size = input.u16() as usize >> (input.byte() % 12);
+                let align = if op == 5 {
+                    1usize << (input.byte() % 11)
+                } else {
+                    1
+                };
                 let p = NonNull::new(base_ptr.wrapping_add(l.off)).ok_or("null")?;
                 let before = heap.stats();
                 // SAFETY: the region is host memory we own; nothing else touches the block.
-                match unsafe { heap.realloc(p, new_size, 1) } {
+                match unsafe { heap.realloc(p, new_size, align) } {
                     Ok(q) => {
                         let off = q.as_ptr() as usize - base_ptr as usize;
                         let usable = heap
                             .usable_size(q)
                             .map_err(|_| "usable_size after realloc")?;
-                        if usable < new_size.max(1) || off + usable > len {
+                        if usable < new_size.max(1) || off < h0 || off + usable > h1 {
                             return Err("bad usable size after realloc");
+                        }
+                        if (q.as_ptr() as usize) % align != 0 {
+                            return Err("realloc lost the alignment");
                         }
                         let keep = l.size.min(new_size);
                         // SAFETY: [off, off + keep) lies in the live block q.
@@ -251,11 +278,10 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
                         // A move allocates while the old block is still live.
                         let used = rounded(new_size);
                         let n_live = live.iter().filter(|l| l.is_some()).count();
-                        let managed = heap.inner().len() as usize;
                         if e == Error::OutOfMemory
                             && exact_fit
                             && n_live < capacity
-                            && aligned_gap_exists(&live, managed, used, min_block)
+                            && aligned_gap_exists(&live, h0, h1, used, align.max(min_block))
                         {
                             return Err("realloc out of memory with a long enough free run");
                         }
@@ -279,6 +305,20 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
                     }
                 }
             }
+            (7, _) => {
+                // flush: the lists drain; nothing live changes.
+                let before = heap.stats();
+                heap.flush();
+                let after = heap.stats();
+                if after.listed_blocks != 0
+                    || after.bytes_listed != 0
+                    || after.bytes_in_use != before.bytes_in_use
+                    || after.live_blocks != before.live_blocks
+                    || after.bytes_free != before.bytes_free + before.bytes_listed
+                {
+                    return Err("flush lost or kept listed blocks, or changed live ones");
+                }
+            }
             _ => {}
         }
         heap.check()?;
@@ -299,9 +339,15 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Does `[0, len)` minus the live blocks hold `[o, o + used)` for some `o` that is a multiple
-/// of `align`? (The model's view of free space; no reference to the heap's bitmaps.)
-fn aligned_gap_exists(live: &[Option<Live>], len: usize, used: usize, align: usize) -> bool {
+/// Does `[start, end)` minus the live blocks hold `[o, o + used)` for some `o` that is a
+/// multiple of `align`? (The model's view of free space; no reference to the heap's bitmaps.)
+fn aligned_gap_exists(
+    live: &[Option<Live>],
+    start: usize,
+    end: usize,
+    used: usize,
+    align: usize,
+) -> bool {
     // Live blocks sorted by offset (insertion sort: at most MAX_LIVE of them).
     let mut sorted = [(0usize, 0usize); MAX_LIVE];
     let mut n = 0;
@@ -314,13 +360,13 @@ fn aligned_gap_exists(live: &[Option<Live>], len: usize, used: usize, align: usi
         sorted[i] = (l.off, l.off + l.usable);
         n += 1;
     }
-    let mut gap_start = 0usize;
-    for &(start, end) in sorted[..n].iter().chain(core::iter::once(&(len, len))) {
+    let mut gap_start = start;
+    for &(s, e) in sorted[..n].iter().chain(core::iter::once(&(end, end))) {
         let o = gap_start.next_multiple_of(align);
-        if o + used <= start {
+        if o + used <= s {
             return true;
         }
-        gap_start = gap_start.max(end);
+        gap_start = gap_start.max(e);
     }
     false
 }

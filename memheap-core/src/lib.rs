@@ -8,9 +8,10 @@
 //! * [`Heap`]: a [`BuddyHeap`] over a host address range, handing out pointers;
 //!   [`Heap::carve`] keeps the metadata at the range's front.
 //! * [`LockedHeap`]: a [`Heap`] behind a raw lock ([`DefaultLock`]: [`RawSpin`] where
-//!   compare-and-swap exists; `RawCriticalSection` with the `critical-section` feature), the
-//!   global allocator ([`LockedHeap::claim`]); [`UnsyncHeap`] and [`AssumeSingleThreaded`] for
-//!   one thread.
+//!   compare-and-swap exists), the global allocator ([`LockedHeap::claim`]); `CsHeap`
+//!   (feature `critical-section`): every operation inside a `critical_section`, for firmware
+//!   with interrupts and targets without compare-and-swap; [`UnsyncHeap`] and
+//!   [`AssumeSingleThreaded`] for one thread.
 //! * [`order`]: order math (sizes, orders, alignments), `const fn` and total.
 #![no_std]
 #![deny(missing_docs)]
@@ -46,17 +47,18 @@ mod size_table;
 mod slot;
 mod sync;
 
+#[cfg(feature = "critical-section")]
+pub use cell::CsHeap;
 pub use cell::{AssumeSingleThreaded, UnsyncHeap};
 pub use config::{Config, Placement, MAX_CAPACITY, MAX_MIN_ORDER, MIN_MIN_ORDER};
 pub use error::Error;
 pub use heap::{BuddyHeap, Realloc, Stats};
 pub use lock::DefaultLock;
-#[cfg(feature = "critical-section")]
-pub use lock::RawCriticalSection;
 #[cfg(any(target_has_atomic = "8", loom))]
 pub use lock::RawSpin;
 pub use locked::LockedHeap;
 pub use ptr_heap::{Heap, CARVE_ALIGN};
+pub use slot::CLAIM_BYTES_PER_BLOCK;
 
 // Metadata words are u64 on every target.
 static_assertions::assert_eq_size!(u64, [u8; 8]);

@@ -82,8 +82,11 @@ impl<R: RawMutex> LockedHeap<R> {
     }
 
     /// A heap over `arena`, carved (metadata at its front, see [`Heap::carve`]) with
-    /// [`Config::DEFAULT`] on first use. An arena that cannot hold a heap makes every
-    /// allocation fail (null from [`GlobalAlloc`]).
+    /// [`Config::DEFAULT`] on first use, except for the size-table capacity: one block per
+    /// [`CLAIM_BYTES_PER_BLOCK`](crate::CLAIM_BYTES_PER_BLOCK) (256) bytes of arena, since a
+    /// global allocator serves many small objects (about 10 % of the arena goes to metadata;
+    /// [`LockedHeap::claim_with`] with a set capacity chooses otherwise). An arena that cannot
+    /// hold a heap makes every allocation fail (null from [`GlobalAlloc`]).
     ///
     /// # Safety
     /// `arena` must be writable memory that nothing else uses for the rest of the program
@@ -96,7 +99,8 @@ impl<R: RawMutex> LockedHeap<R> {
         }
     }
 
-    /// [`LockedHeap::claim`] with another configuration.
+    /// [`LockedHeap::claim`] with another configuration (a capacity of 0 is derived as in
+    /// [`LockedHeap::claim`]).
     ///
     /// # Safety
     /// As [`LockedHeap::claim`].

@@ -3,10 +3,9 @@
 //! this binary allocates from it — the test harness, its threads, `std` before `main` — so the
 //! tests below only pass if it works in a normal program.
 //!
-//! The size table holds a fixed number of blocks, derived from the arena with
-//! `Config::DEFAULT`: one per 2 KiB of what the metadata leaves, 31,902 here. A program that
-//! keeps more small objects live than that sets a capacity:
-//! `LockedHeap::claim_with(arena, Config::DEFAULT.with_capacity(n))`.
+//! The size table holds a fixed number of blocks: for a claimed arena, one per 256 bytes
+//! (`CLAIM_BYTES_PER_BLOCK`), about 262,000 here. A program that keeps more small objects live
+//! than that sets a capacity: `LockedHeap::claim_with(arena, Config::DEFAULT.with_capacity(n))`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -65,10 +64,13 @@ fn vec_string_hashmap_format_and_threads_use_the_claimed_arena() {
         st.live_blocks > 4000,
         "this program's live allocations are in the heap"
     );
-    assert!(st.capacity > 31_000, "capacity {}", st.capacity);
+    assert_eq!(
+        st.capacity as usize,
+        ARENA_LEN / memheap_core::CLAIM_BYTES_PER_BLOCK
+    );
     assert!(
-        st.region_bytes > ARENA_LEN as u64 * 31 / 32,
-        "metadata under 1/32"
+        st.region_bytes > ARENA_LEN as u64 * 7 / 8,
+        "metadata under 1/8"
     );
     HEAP.check().unwrap().unwrap();
 }
@@ -91,4 +93,20 @@ fn inherent_methods_do_not_shadow_global_alloc() {
     // SAFETY: as above: a second free is refused and changes nothing.
     let again = unsafe { HEAP.try_free(q) };
     assert_eq!(again, Err(memheap_core::Error::DoubleFree));
+}
+
+#[test]
+fn many_small_objects_fit_a_claimed_arena() {
+    // A program that keeps 100,000 small boxes live: far more blocks than the symmetric-heap
+    // capacity rule (one per 2 KiB) would allow in this arena, well within one per 256 bytes.
+    let boxes: Vec<Box<u64>> = (0..100_000u64).map(Box::new).collect();
+    assert!(boxes.iter().enumerate().all(|(i, b)| **b == i as u64));
+    assert!(boxes.iter().all(|b| in_arena((&**b as *const u64).cast())));
+    let st = HEAP.stats().unwrap();
+    assert!(st.live_blocks > 100_000);
+    assert!(
+        (ARENA_LEN as u64 / 32) * 4 > st.metadata_bytes,
+        "metadata {} B of {ARENA_LEN}",
+        st.metadata_bytes
+    );
 }

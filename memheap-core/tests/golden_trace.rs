@@ -7,7 +7,7 @@
 //! is a breaking change: update the recorded hashes only together with a version bump and a
 //! CHANGELOG entry saying that placement changed.
 
-use memheap_core::{BuddyHeap, Config, Realloc};
+use memheap_core::{BuddyHeap, Config, Error, Realloc};
 
 /// FNV-1a over 64-bit words.
 struct Fnv(u64);
@@ -21,12 +21,20 @@ impl Fnv {
     }
 }
 
-/// Run the sequence on a fresh heap; returns the hash of every result and how many operations
-/// succeeded.
+/// Run the sequence on a fresh heap at origin 0; returns the hash of every result and how many
+/// operations succeeded.
 fn trace(config: Config) -> (u64, u32) {
+    let (hash, ok, _) = trace_at(0, config);
+    (hash, ok)
+}
+
+/// The sequence on a fresh heap whose offset 0 is at address `origin`; also returns how many
+/// allocations found the size table full.
+fn trace_at(origin: u64, config: Config) -> (u64, u32, u32) {
     const LEN: u64 = (48 << 20) + 4096 * 5; // not a power of two
     let mut meta = vec![0u64; config.metadata_words(LEN)];
-    let mut heap = BuddyHeap::new(LEN, config, &mut meta).unwrap();
+    let mut heap = BuddyHeap::new_at(origin, LEN, config, &mut meta).unwrap();
+    let mut full = 0u32;
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let mut live: Vec<u64> = Vec::new();
@@ -53,7 +61,10 @@ fn trace(config: Config) -> (u64, u32) {
                         h.word(o);
                         h.word(heap.usable_size(o).unwrap());
                     }
-                    Err(e) => h.word(1000 + e as u64),
+                    Err(e) => {
+                        full += u32::from(e == Error::CapacityExhausted);
+                        h.word(1000 + e as u64)
+                    }
                 }
             }
             7..=12 if !live.is_empty() => {
@@ -99,7 +110,7 @@ fn trace(config: Config) -> (u64, u32) {
         h.word(w);
     }
     heap.check().unwrap();
-    (h.0, ok)
+    (h.0, ok, full)
 }
 
 #[test]
@@ -135,6 +146,31 @@ fn the_trace_tells_placements_apart() {
     assert!(a != b && b != c && a != c);
 }
 
+#[test]
+fn default_placement_at_an_odd_origin_with_a_full_table_is_pinned() {
+    // Offset 0 at an address aligned to 16 bytes only, so aligned requests land at other
+    // offsets than at origin 0; a size table of 600 blocks, below the trace's live count, so
+    // allocations find it full and the lists drain when it is.
+    let origin = 0x7f00_0000_0010;
+    let config = Config::DEFAULT.with_capacity(600);
+    let (hash, ok, full) = trace_at(origin, config);
+    assert!(ok > 10_000, "{ok}");
+    assert!(
+        full > 100,
+        "the size table must fill: {full} allocations found it full"
+    );
+    assert_ne!(
+        hash,
+        trace_at(0, config).0,
+        "the origin changes aligned placement"
+    );
+    assert_eq!(
+        hash, GOLDEN_ODD_ORIGIN_FULL,
+        "placement changed: {hash:#018x}"
+    );
+}
+
 const GOLDEN_DEFAULT: u64 = 0x518d_5c4c_e1e6_ee8c;
 const GOLDEN_LOWEST: u64 = 0xfeb3_f329_b40b_35c3;
 const GOLDEN_CLASSIC: u64 = 0x8a6b_2fdb_dabe_364c;
+const GOLDEN_ODD_ORIGIN_FULL: u64 = 0xb378_666a_741b_2969;

@@ -635,6 +635,47 @@ fn global_alloc_interface_and_unsync_heap() {
     }
 }
 
+#[test]
+fn locked_and_unsync_heaps_resize_in_place() {
+    let len = MIB as usize;
+    // The same calls on both heaps' inherent `try_*` methods.
+    macro_rules! exercise {
+        ($heap:expr) => {{
+            let heap = $heap;
+            let buf: &'static mut [u8] = Box::leak(vec![0u8; len].into_boxed_slice());
+            // SAFETY: leaked buffer, used by nothing else; blocks are only used while live.
+            unsafe {
+                heap.init(
+                    NonNull::new(buf.as_mut_ptr()).unwrap(),
+                    len,
+                    Config::DEFAULT,
+                )
+                .unwrap();
+                let a = heap.try_alloc(1000, 16).unwrap();
+                // Fresh heap: the frontier follows the block, so it grows in place.
+                assert_eq!(heap.try_resize_in_place(a, 4000), Ok(4096));
+                let b = heap.try_alloc(100, 16).unwrap();
+                assert_eq!(
+                    heap.try_resize_in_place(a, 8000),
+                    Err(Error::NoRoomInPlace),
+                    "b sits right after a"
+                );
+                assert_eq!(heap.try_resize_in_place(a, 100), Ok(112));
+                assert_eq!(
+                    heap.try_resize_in_place(b.add(16), 10),
+                    Err(Error::InvalidPointer)
+                );
+                heap.try_free(a).unwrap();
+                heap.try_free(b).unwrap();
+                assert_eq!(heap.try_resize_in_place(a, 100), Err(Error::DoubleFree));
+            }
+            assert_eq!(heap.stats().unwrap().live_blocks, 0);
+        }};
+    }
+    exercise!(&LockedHeap::<memheap_core::RawSpin>::new());
+    exercise!(&UnsyncHeap::new());
+}
+
 /// 16 blocks of 64 KiB fill 1 MiB; freeing blocks 1, 2, 5 and 6 leaves two runs of 128 KiB
 /// ([64 KiB, 192 KiB) and [320 KiB, 448 KiB)) made of 64 KiB blocks that are not buddies.
 fn fragmented(config: Config, meta: &mut [u64]) -> BuddyHeap<'_> {

@@ -1,5 +1,6 @@
 //! The locks: `init` checks and carves under one acquisition of the lock (so two racing inits
-//! cannot both write metadata), and the critical-section lock works as a heap lock. (That the
+//! cannot both write metadata), and `CsHeap` (every operation in a critical section) serves
+//! threads and refuses re-entrant calls. (That the
 //! heap's internals are not reachable from safe code is a `compile_fail` doctest in `lib.rs`.)
 
 use core::ptr::NonNull;
@@ -73,9 +74,9 @@ fn init_checks_and_carves_under_one_acquisition_of_the_lock() {
 }
 
 #[test]
-fn critical_section_lock_serves_a_heap_shared_by_threads() {
-    use memheap_core::RawCriticalSection;
-    static HEAP: LockedHeap<RawCriticalSection> = LockedHeap::new();
+fn critical_section_heap_serves_threads() {
+    use memheap_core::CsHeap;
+    static HEAP: CsHeap = CsHeap::new();
     let len = 4 << 20;
     let buf: &'static mut [u8] = Box::leak(vec![0u8; len].into_boxed_slice());
     let base = NonNull::new(buf.as_mut_ptr()).unwrap();
@@ -105,16 +106,9 @@ fn critical_section_lock_serves_a_heap_shared_by_threads() {
     }
     HEAP.check().unwrap().unwrap();
     assert_eq!(HEAP.stats().unwrap().live_blocks, 0);
-    // The lock is free again, and `try_lock` sees a holder as held.
-    let raw = RawCriticalSection::new();
-    assert!(raw.try_lock());
-    assert!(
-        !raw.try_lock(),
-        "a held critical-section lock is not taken twice"
-    );
-    // SAFETY: held by this thread just above.
-    unsafe { raw.unlock() };
-    assert!(raw.try_lock());
-    // SAFETY: as above.
-    unsafe { raw.unlock() };
+    // A re-entrant call (from inside `with`, under the same critical section) is an error,
+    // not a second mutable reference.
+    // SAFETY: the closure neither replaces the heap nor frees anything.
+    let inner = unsafe { HEAP.with(|_| HEAP.try_alloc(16, 16)) }.unwrap();
+    assert_eq!(inner, Err(Error::Uninitialized));
 }

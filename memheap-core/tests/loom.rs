@@ -6,15 +6,19 @@
 //! under `--cfg loom` the `sync` shim gives them loom's atomics and `UnsafeCell`, so a broken lock
 //! shows up as a data race on the heap. Each model checks that no block is handed out twice
 //! (an ownership log of live ranges), that no free is lost (everything free at the end), and that
-//! bitmaps, counts and size table agree (`check()`).
+//! bitmaps, counts and size table agree (`check()`). The region (8 KiB) is large enough for
+//! the two smallest size classes (16 and 32 bytes) to have free lists, so the list paths (the
+//! inline hit, push, pop, relink, flush) run under loom too; one model goes through
+//! `GlobalAlloc`, whose hit path runs inline and hands the lock guard to the out-of-line rest.
 #![cfg(loom)]
 
+use std::alloc::{GlobalAlloc, Layout};
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 
 use memheap_core::{Config, LockedHeap, RawSpin};
 
-const LEN: usize = 256;
+const LEN: usize = 8192;
 
 struct Model {
     heap: LockedHeap<RawSpin>,
@@ -78,6 +82,11 @@ impl Model {
         unsafe { self.heap.try_free(p) }.unwrap();
     }
 
+    /// The blocks of 16 and 32 bytes freed last wait on their lists.
+    fn assert_lists_used(&self) {
+        assert!(self.heap.stats().unwrap().listed_blocks > 0);
+    }
+
     fn finish(&self) {
         self.heap.check().unwrap().unwrap();
         self.heap.flush().unwrap();
@@ -121,6 +130,7 @@ fn concurrent_alloc_free_never_shares_a_block() {
             let d = m.alloc(32, 0).expect("room for 32 B");
             m.free(d);
             t.join().unwrap();
+            m.assert_lists_used();
             m.finish();
         })
         .join()
@@ -149,6 +159,39 @@ fn concurrent_realloc_keeps_table_and_bitmaps_in_agreement() {
             m.claim(b2, 0);
             m.free(b2);
             t.join().unwrap();
+            m.finish();
+        })
+        .join()
+        .unwrap()
+    });
+}
+
+#[test]
+fn global_alloc_list_hits_never_share_a_block() {
+    builder().check(|| {
+        spawn(|| {
+            let m = Model::new();
+            let m2 = m.clone();
+            let small = Layout::from_size_align(16, 16).unwrap();
+            let work = move |m: &Model, who: usize| {
+                // SAFETY: non-zero layout; each block is used by its owner only while live.
+                unsafe {
+                    let a = NonNull::new(GlobalAlloc::alloc(&m.heap, small)).expect("alloc");
+                    m.claim(a, who);
+                    m.release(a);
+                    GlobalAlloc::dealloc(&m.heap, a.as_ptr(), small);
+                    // The block just freed waits on the 16-byte list: this is a list hit,
+                    // unless the other thread took it first.
+                    let b = NonNull::new(GlobalAlloc::alloc(&m.heap, small)).expect("alloc");
+                    m.claim(b, who);
+                    m.release(b);
+                    GlobalAlloc::dealloc(&m.heap, b.as_ptr(), small);
+                }
+            };
+            let t = spawn(move || work(&m2, 1));
+            work(&m, 0);
+            t.join().unwrap();
+            m.assert_lists_used();
             m.finish();
         })
         .join()

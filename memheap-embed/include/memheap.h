@@ -4,7 +4,8 @@
  * A buddy heap over a region [base, base + len) that it never reads or writes (host memory,
  * device memory, another process's mapping), with all of its metadata in storage the caller
  * supplies. No malloc, no locks: wrap calls in your own lock if several threads (or interrupt
- * handlers) share a heap. Placement is deterministic: the same calls give the same addresses.
+ * handlers) share a heap. Placement is deterministic: the same calls on a heap of the same
+ * length and configuration at the same base address give the same addresses.
  *
  * Two libraries provide these functions:
  *   libmemheap.a / libmemheap.so   the hosted OpenSHMEM library (needs libc, pthreads);
@@ -14,7 +15,7 @@
  *
  *     memheap_config_t cfg = MEMHEAP_CONFIG_DEFAULT;
  *     size_t need = memheap_metadata_bytes(len, &cfg);
- *     void *meta = ...;  // need bytes, 8-byte aligned
+ *     void *meta = ...;  // need bytes, any alignment, outside [base, base + len)
  *     memheap_t *h;
  *     if (memheap_init(&h, base, len, meta, need, &cfg) != MEMHEAP_OK) ...
  *     void *p;
@@ -31,7 +32,9 @@
 extern "C" {
 #endif
 
-/* Result codes. 0 is success; every other value leaves the heap unchanged. */
+/* Result codes. 0 is success. An error moves no live block and loses no free byte: a failed
+ * free changes nothing; a failed allocation or moving realloc may first have drained the free
+ * lists back into the buddy heap (as memheap_flush does). */
 typedef enum memheap_status {
     MEMHEAP_OK = 0,
     MEMHEAP_ERR_OUT_OF_MEMORY = 1,     /* no free block large enough */
@@ -40,9 +43,10 @@ typedef enum memheap_status {
     MEMHEAP_ERR_DOUBLE_FREE = 4,       /* the block is already free */
     MEMHEAP_ERR_BAD_ALIGNMENT = 5,     /* not a power of two */
     MEMHEAP_ERR_SIZE_OVERFLOW = 6,     /* the size cannot be rounded to a block */
-    MEMHEAP_ERR_BAD_REGION = 7,        /* region too short, too long or wrapping */
-    MEMHEAP_ERR_METADATA_TOO_SMALL = 8,/* metadata storage too small or misaligned */
-    MEMHEAP_ERR_BAD_CONFIG = 9,        /* min_order out of [3, 30], or capacity too large */
+    MEMHEAP_ERR_BAD_REGION = 7,        /* region too short, too long, wrapping, or over meta */
+    MEMHEAP_ERR_METADATA_TOO_SMALL = 8,/* metadata storage smaller than memheap_metadata_bytes */
+    MEMHEAP_ERR_BAD_CONFIG = 9,        /* min_order out of [3, 30], capacity too large, or
+                                          list_depth above 65535 */
     MEMHEAP_ERR_NO_ROOM_IN_PLACE = 10, /* cannot grow without moving */
     MEMHEAP_ERR_NULL_ARGUMENT = 11     /* a required pointer argument was NULL */
 } memheap_status_t;
@@ -55,7 +59,9 @@ typedef struct memheap_config {
                            (at most 1/16 more), not to a power of two */
     int lowest_address; /* non-zero: strict lowest-address first fit, sizes rounded to the
                            minimum block only, no free lists; 0 (default): packed placement */
-    unsigned list_depth;/* freed blocks kept per size class for reuse (default 32; 0: none) */
+    unsigned list_depth;/* freed blocks kept per size class for reuse (default 32; 0: none;
+                           at most 65535). Only the smallest classes have a list, one class
+                           per 4 KiB of region: every class from about 1 MiB up. */
 } memheap_config_t;
 
 #define MEMHEAP_CONFIG_DEFAULT { 4u, 0u, 1, 0, 32u }
@@ -66,7 +72,9 @@ typedef struct memheap_stats {
     uint64_t bytes_in_use;   /* bytes in live blocks */
     uint64_t bytes_free;     /* bytes in free space */
     uint64_t bytes_listed;   /* bytes of freed blocks waiting on the per-class lists */
-    uint64_t largest_free;   /* largest free buddy block */
+    uint64_t largest_free;   /* largest free block (the frontier run counted as the aligned
+                                blocks it would be cut into); a request of at most this size
+                                succeeds at any alignment base + offset already has */
     uint64_t live_blocks;    /* live blocks */
     uint64_t capacity;       /* blocks the size table accepts */
     uint64_t metadata_bytes; /* metadata storage in use */
@@ -80,11 +88,14 @@ typedef struct memheap memheap_t;
 size_t memheap_metadata_bytes(size_t len, const memheap_config_t *cfg);
 
 /* Build a heap over [base, base + len) with its metadata in [meta, meta + meta_bytes)
- * (8-byte aligned). The heap never touches [base, base + len). */
+ * (any alignment: memheap_metadata_bytes includes the slack), which must not overlap the
+ * region (MEMHEAP_ERR_BAD_REGION if it does).
+ * The heap never touches [base, base + len). */
 memheap_status_t memheap_init(memheap_t **heap, void *base, size_t len, void *meta,
                               size_t meta_bytes, const memheap_config_t *cfg);
 
-/* Allocate size bytes aligned to align (a power of two). Size 0 gives one minimum block. */
+/* Allocate size bytes aligned to align (a power of two; 0 is MEMHEAP_ERR_BAD_ALIGNMENT).
+ * Size 0 gives one minimum block. */
 memheap_status_t memheap_alloc(memheap_t *heap, size_t size, size_t align, void **out);
 
 /* Free a block. Foreign, interior and double frees return an error and change nothing. */
@@ -93,8 +104,9 @@ memheap_status_t memheap_free(memheap_t *heap, void *ptr);
 /* Resize without moving. */
 memheap_status_t memheap_resize_in_place(memheap_t *heap, void *ptr, size_t new_size);
 
-/* Resize, moving (and copying min(old, new) bytes) if needed: host memory only.
- * On error the old block and its contents are untouched. */
+/* Resize, moving (and copying min(old, new) bytes) if needed, keeping align (a power of
+ * two; 0 is MEMHEAP_ERR_BAD_ALIGNMENT): host memory only. On error the old block and its
+ * contents are untouched. */
 memheap_status_t memheap_realloc(memheap_t *heap, void *ptr, size_t new_size, size_t align,
                                  void **out);
 
@@ -108,7 +120,9 @@ size_t memheap_usable_size(const memheap_t *heap, const void *ptr);
 /* Statistics. */
 memheap_status_t memheap_get_stats(const memheap_t *heap, memheap_stats_t *out);
 
-/* Check every invariant; MEMHEAP_OK or MEMHEAP_ERR_INVALID_POINTER if metadata is corrupt. */
+/* Check every invariant; MEMHEAP_OK or MEMHEAP_ERR_INVALID_POINTER if metadata is corrupt.
+ * Best effort: it is meant for metadata the heap itself wrote. Metadata overwritten from
+ * outside (a buffer overrun into it) can also make this call, or any other, abort. */
 memheap_status_t memheap_check(const memheap_t *heap);
 
 /* A static description of a status code. */

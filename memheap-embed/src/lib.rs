@@ -12,7 +12,7 @@
 #![no_std]
 #![deny(missing_docs)]
 
-use core::ffi::c_void;
+use core::ffi::{c_int, c_uint, c_void};
 use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 
@@ -31,15 +31,15 @@ pub const MEMHEAP_ERR_NULL_ARGUMENT: Status = 11;
 #[derive(Clone, Copy, Debug)]
 pub struct CConfig {
     /// Minimum block order.
-    pub min_order: u32,
+    pub min_order: c_uint,
     /// Size-table capacity (0: derived from the region).
     pub capacity: usize,
     /// Exact fit on (non-zero) or off.
-    pub exact_fit: i32,
+    pub exact_fit: c_int,
     /// Strict lowest-address placement (non-zero) or packed placement (0).
-    pub lowest_address: i32,
-    /// Most freed blocks per class list (0: no lists).
-    pub list_depth: u32,
+    pub lowest_address: c_int,
+    /// Most freed blocks per class list (0: no lists; at most 65,535).
+    pub list_depth: c_uint,
 }
 
 /// `memheap_stats_t`.
@@ -54,7 +54,7 @@ pub struct CStats {
     pub bytes_free: u64,
     /// Bytes of freed blocks waiting on the per-class free lists.
     pub bytes_listed: u64,
-    /// Largest free buddy block.
+    /// Largest free block, as `memheap_core::Stats::largest_free` counts it.
     pub largest_free: u64,
     /// Live blocks.
     pub live_blocks: u64,
@@ -81,14 +81,18 @@ pub fn status_of(e: Error) -> Status {
     }
 }
 
-fn config_of(cfg: *const CConfig) -> Config {
+/// The configuration `cfg` describes (NULL: the default), or `None` for values no `Config`
+/// can hold (a minimum order or list depth beyond its field).
+// `c_uint` is `u32` here but `u16` on 16-bit targets: the conversions are not useless there.
+#[allow(clippy::useless_conversion)]
+fn config_of(cfg: *const CConfig) -> Option<Config> {
     if cfg.is_null() {
-        return Config::DEFAULT;
+        return Some(Config::DEFAULT);
     }
     // SAFETY: the caller passes NULL or a valid memheap_config_t.
     let c = unsafe { *cfg };
-    Config {
-        min_order: c.min_order,
+    Some(Config {
+        min_order: u32::try_from(c.min_order).ok()?,
         capacity: c.capacity,
         exact_fit: c.exact_fit != 0,
         placement: if c.lowest_address != 0 {
@@ -96,8 +100,8 @@ fn config_of(cfg: *const CConfig) -> Config {
         } else {
             Placement::Packed
         },
-        list_depth: c.list_depth.min(u16::MAX as u32) as u16,
-    }
+        list_depth: u16::try_from(c.list_depth).ok()?,
+    })
 }
 
 /// Bytes at the front of the metadata storage that hold the heap handle itself.
@@ -106,7 +110,10 @@ const HANDLE_BYTES: usize = size_of::<Heap<'static>>().next_multiple_of(8);
 /// `memheap_metadata_bytes`.
 #[no_mangle]
 pub extern "C" fn memheap_metadata_bytes(len: usize, cfg: *const CConfig) -> usize {
-    let words = config_of(cfg).metadata_words(len as u64);
+    let Some(config) = config_of(cfg) else {
+        return 0;
+    };
+    let words = config.metadata_words(len as u64);
     if words == 0 {
         0
     } else {
@@ -134,7 +141,9 @@ pub unsafe extern "C" fn memheap_init(
     let Some(base) = NonNull::new(base.cast::<u8>()) else {
         return MEMHEAP_ERR_NULL_ARGUMENT;
     };
-    let config = config_of(cfg);
+    let Some(config) = config_of(cfg) else {
+        return status_of(Error::BadConfig);
+    };
     let need = memheap_metadata_bytes(len, cfg);
     if need == 0 {
         return status_of(if config.is_valid() {
@@ -148,6 +157,12 @@ pub unsafe extern "C" fn memheap_init(
     }
     let meta = meta.cast::<u8>();
     let start = meta as usize;
+    // The heap hands out every byte of the region: metadata inside it would be overwritten by
+    // the first block placed there.
+    let region = base.as_ptr() as usize;
+    if start < region.saturating_add(len) && region < start.saturating_add(meta_bytes) {
+        return status_of(Error::BadRegion);
+    }
     let handle_at = start.next_multiple_of(align_of::<Heap<'static>>());
     let words_at = (handle_at + HANDLE_BYTES).next_multiple_of(8);
     let words = config.metadata_words(len as u64);
@@ -279,7 +294,7 @@ pub unsafe extern "C" fn memheap_realloc(
         return MEMHEAP_ERR_NULL_ARGUMENT;
     }
     // SAFETY: host memory, exclusive during the call (contract).
-    match unsafe { h.realloc(p, new_size, align.max(1)) } {
+    match unsafe { h.realloc(p, new_size, align) } {
         Ok(q) => {
             // SAFETY: `out` is valid for a write (contract).
             unsafe { *out = q.as_ptr().cast() };
@@ -378,7 +393,7 @@ pub extern "C" fn memheap_strerror(status: Status) -> *const core::ffi::c_char {
         4 => b"double free: the block is already free\0",
         5 => b"bad alignment: not a power of two\0",
         6 => b"size overflow\0",
-        7 => b"bad region: too short, too long or wrapping\0",
+        7 => b"bad region: too short, too long, wrapping, or overlapping the metadata\0",
         8 => b"metadata storage too small\0",
         9 => b"bad configuration: min_order out of [3, 30], or capacity too large\0",
         10 => b"cannot resize in place\0",
@@ -420,5 +435,52 @@ mod tests {
         };
         assert_eq!(st, status_of(Error::BadConfig));
         assert!(h.is_null());
+    }
+
+    #[test]
+    fn metadata_inside_the_region_is_refused() {
+        let mut buf = vec![0u64; 1 << 12];
+        let base = buf.as_mut_ptr().cast::<c_void>();
+        let len = 1 << 14;
+        let need = memheap_metadata_bytes(len, ptr::null());
+        assert!(need > 0 && need < len);
+        let mut h: *mut Heap<'static> = ptr::null_mut();
+        // Metadata at the start, in the middle and at the end of the region: refused.
+        for at in [0, len / 2, len - 8] {
+            // SAFETY: every pointer lies in `buf` (4 pages of u64 = 32 KiB) with `need` bytes
+            // after `at` (len - 8 + need < 32 KiB).
+            let st = unsafe {
+                memheap_init(
+                    &mut h,
+                    base,
+                    len,
+                    base.cast::<u8>().add(at).cast(),
+                    need,
+                    ptr::null(),
+                )
+            };
+            assert_eq!(st, status_of(Error::BadRegion), "metadata at {at}");
+            assert!(h.is_null());
+        }
+        // Right after the region: accepted, and the heap works.
+        // SAFETY: as above; [len, len + need) lies inside `buf`.
+        let st = unsafe {
+            memheap_init(
+                &mut h,
+                base,
+                len,
+                base.cast::<u8>().add(len).cast(),
+                need,
+                ptr::null(),
+            )
+        };
+        assert_eq!(st, MEMHEAP_OK);
+        let mut p: *mut c_void = ptr::null_mut();
+        // SAFETY: `h` is the handle just built.
+        unsafe {
+            assert_eq!(memheap_alloc(h, 100, 16, &mut p), MEMHEAP_OK);
+            assert!(p >= base && (p as usize) < base as usize + len);
+            assert_eq!(memheap_free(h, p), MEMHEAP_OK);
+        }
     }
 }
