@@ -6,3 +6,10 @@
 
 pub mod embed;
 pub mod shmem;
+
+pub mod amo;
+pub mod coll;
+pub mod lock;
+pub mod p2p;
+pub mod rma;
+pub mod team;

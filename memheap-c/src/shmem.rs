@@ -4,9 +4,10 @@
 //! numbers are valid, what a NULL means, which routine an error names); barriers, collective
 //! allocation and peer access are the runtime's.
 //!
-//! Threads: `shmem_init_thread` provides at most `SHMEM_THREAD_SERIALIZED`. The runtime keeps
-//! per-PE state (collective call numbers, the heap) without locks, so calls must not overlap;
-//! `SERIALIZED` is exactly that promise from the program.
+//! Threads: `shmem_init_thread` provides up to `SHMEM_THREAD_MULTIPLE`. The runtime is `Sync`
+//! (its heap and mappings behind locks, its counters atomic), so RMA, atomics, waits and
+//! allocation may come from any thread at once; collective calls must be made in the same
+//! order on every PE, as the specification orders them.
 
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_long, c_void};
@@ -18,9 +19,9 @@ use memheap_std::runtime::{self, Runtime};
 
 /// `SHMEM_THREAD_SINGLE`.
 pub const SHMEM_THREAD_SINGLE: c_int = 0;
-/// `SHMEM_THREAD_SERIALIZED`: the most this library provides.
+/// `SHMEM_THREAD_SERIALIZED`.
 pub const SHMEM_THREAD_SERIALIZED: c_int = 2;
-/// `SHMEM_THREAD_MULTIPLE`.
+/// `SHMEM_THREAD_MULTIPLE`: the most this library provides.
 pub const SHMEM_THREAD_MULTIPLE: c_int = 3;
 
 /// `SHMEM_MAJOR_VERSION`.
@@ -36,8 +37,8 @@ const NEVER: u8 = 0;
 const RUNNING: u8 = 1;
 const FINALIZED: u8 = 2;
 
-/// The process's runtime. Written once by `shmem_init` (under the `SERIALIZED` contract: no
-/// other call runs concurrently), read by every other entry point afterwards.
+/// The process's runtime. Written once by `shmem_init` (no other call may run concurrently
+/// with it), read by every other entry point afterwards.
 struct Global {
     state: AtomicU8,
     thread_level: AtomicI32,
@@ -45,10 +46,8 @@ struct Global {
 }
 
 // SAFETY: `rt` is written only by `shmem_init`, before `state` becomes RUNNING (Release), and
-// read only after observing RUNNING (Acquire). Entry points never run concurrently (the
-// library provides at most SHMEM_THREAD_SERIALIZED, and says so through shmem_init_thread and
-// shmem_query_thread), so the runtime's interior mutability is never used from two threads at
-// once.
+// read only after observing RUNNING (Acquire); the specification forbids other calls during
+// `shmem_init`. Afterwards it is only shared (`&Runtime`), and `Runtime` is `Sync`.
 unsafe impl Sync for Global {}
 
 static G: Global = Global {
@@ -64,7 +63,7 @@ fn flush() {
 
 /// Print `msg` naming `routine` and end the job with status 1 (all PEs, through the runtime
 /// when there is one).
-fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
+pub(crate) fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
     match running() {
         Some(r) => eprintln!("memheap: PE {}: {routine}: {msg}", r.my_pe()),
         None => eprintln!("memheap: {routine}: {msg}"),
@@ -77,7 +76,7 @@ fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
 }
 
 /// The runtime, if `shmem_init` has run and `shmem_finalize` has not.
-fn running() -> Option<&'static Runtime> {
+pub(crate) fn running() -> Option<&'static Runtime> {
     if G.state.load(Ordering::Acquire) != RUNNING {
         return None;
     }
@@ -87,7 +86,7 @@ fn running() -> Option<&'static Runtime> {
 }
 
 /// The runtime, or a fatal error naming `routine`.
-fn rt(routine: &str) -> &'static Runtime {
+pub(crate) fn rt(routine: &str) -> &'static Runtime {
     match running() {
         Some(r) => r,
         None => match G.state.load(Ordering::Acquire) {
@@ -98,7 +97,7 @@ fn rt(routine: &str) -> &'static Runtime {
 }
 
 /// A PE number from C, checked against the job, or a fatal error naming `routine` and the PE.
-fn pe_index(r: &Runtime, pe: c_int, routine: &str) -> usize {
+pub(crate) fn pe_index(r: &Runtime, pe: c_int, routine: &str) -> usize {
     if pe < 0 || pe as usize >= r.n_pes() {
         fatal(
             routine,
@@ -180,14 +179,15 @@ pub extern "C" fn shmem_init() {
     }
 }
 
-/// `shmem_init_thread`: as `shmem_init`; provides `min(requested, SHMEM_THREAD_SERIALIZED)`.
+/// `shmem_init_thread`: as `shmem_init`; provides the level requested (up to
+/// `SHMEM_THREAD_MULTIPLE`).
 ///
 /// # Safety
 /// `provided` is NULL or valid for a write.
 #[no_mangle]
 pub unsafe extern "C" fn shmem_init_thread(requested: c_int, provided: *mut c_int) -> c_int {
     shmem_init();
-    let level = requested.clamp(SHMEM_THREAD_SINGLE, SHMEM_THREAD_SERIALIZED);
+    let level = requested.clamp(SHMEM_THREAD_SINGLE, SHMEM_THREAD_MULTIPLE);
     G.thread_level.store(level, Ordering::Relaxed);
     if !provided.is_null() {
         // SAFETY: non-null and valid for a write (contract).
@@ -484,7 +484,7 @@ pub extern "C" fn memheap_shmem_wait_hint() {
 // ---- RMA -------------------------------------------------------------------------------------
 
 /// Name of the routine for messages (a C string from the inline routines, or a fallback).
-fn routine_name(routine: *const c_char, fallback: &'static str) -> String {
+pub(crate) fn routine_name(routine: *const c_char, fallback: &'static str) -> String {
     if routine.is_null() {
         return fallback.to_string();
     }
@@ -693,71 +693,7 @@ pub unsafe extern "C" fn shmem_getmem(
     unsafe { memheap_shmem_get(dest, source, nelems, pe, c"shmem_getmem".as_ptr()) }
 }
 
-// ---- teams and reductions --------------------------------------------------------------------
-
-/// `SHMEM_TEAM_WORLD` as `shmem.h` defines it.
-const TEAM_WORLD: usize = 1;
-
-/// `shmem_team_my_pe`: this PE's number in the world team; -1 for any other team handle.
-#[no_mangle]
-pub extern "C" fn shmem_team_my_pe(team: *const c_void) -> c_int {
-    if team as usize == TEAM_WORLD {
-        shmem_my_pe()
-    } else {
-        -1
-    }
-}
-
-/// `shmem_team_n_pes`: the world team's size; -1 for any other team handle.
-#[no_mangle]
-pub extern "C" fn shmem_team_n_pes(team: *const c_void) -> c_int {
-    if team as usize == TEAM_WORLD {
-        shmem_n_pes()
-    } else {
-        -1
-    }
-}
-
-/// Sum-reduce `nreduce` elements of symmetric `source` over every PE into symmetric `dest`.
-/// Barrier, read every PE's source, barrier (so `dest == source` is safe), write.
-///
-/// # Safety
-/// `dest` and `source` symmetric arrays of `nreduce` elements.
-unsafe fn sum_reduce<T: Copy + Default>(
-    routine: &str,
-    team: *const c_void,
-    dest: *mut T,
-    source: *const T,
-    nreduce: usize,
-    add: impl Fn(T, T) -> T,
-) -> c_int {
-    if team as usize != TEAM_WORLD {
-        if let Some(r) = running() {
-            eprintln!(
-                "memheap: PE {}: {routine}: only SHMEM_TEAM_WORLD is supported",
-                r.my_pe()
-            );
-        }
-        return -1;
-    }
-    let r = rt(routine);
-    r.barrier_all();
-    let mut acc = vec![T::default(); nreduce];
-    let mut buf = vec![T::default(); nreduce];
-    for pe in 0..r.n_pes() {
-        // SAFETY: `source` is symmetric with `nreduce` elements (contract); `buf` holds them.
-        if let Err(e) = unsafe { r.get(&mut buf, source, pe) } {
-            fatal(routine, format_args!("{e}"));
-        }
-        for (a, b) in acc.iter_mut().zip(&buf) {
-            *a = add(*a, *b);
-        }
-    }
-    r.barrier_all();
-    // SAFETY: `dest` holds `nreduce` elements (contract).
-    unsafe { ptr::copy_nonoverlapping(acc.as_ptr(), dest, nreduce) };
-    0
-}
+// ---- reductions (the others are in `coll`) ----------------------------------------------------
 
 /// `shmem_int_sum_reduce` (wrapping on overflow).
 ///
@@ -771,16 +707,7 @@ pub unsafe extern "C" fn shmem_int_sum_reduce(
     nreduce: usize,
 ) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe {
-        sum_reduce(
-            "shmem_int_sum_reduce",
-            team,
-            dest,
-            source,
-            nreduce,
-            c_int::wrapping_add,
-        )
-    }
+    unsafe { crate::coll::sum_reduce("shmem_int_sum_reduce", team, dest, source, nreduce) }
 }
 
 /// `shmem_long_sum_reduce` (wrapping on overflow).
@@ -795,14 +722,5 @@ pub unsafe extern "C" fn shmem_long_sum_reduce(
     nreduce: usize,
 ) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe {
-        sum_reduce(
-            "shmem_long_sum_reduce",
-            team,
-            dest,
-            source,
-            nreduce,
-            c_long::wrapping_add,
-        )
-    }
+    unsafe { crate::coll::sum_reduce("shmem_long_sum_reduce", team, dest, source, nreduce) }
 }

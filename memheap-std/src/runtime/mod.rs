@@ -21,21 +21,27 @@
 
 mod area;
 mod barrier;
+mod coll;
 mod collective;
 mod image;
 pub mod job;
 mod peers;
+mod reach;
+mod statics;
 mod sync;
+pub mod team;
+mod wait;
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io::Write;
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub use barrier::Barrier;
 pub use job::{JobInfo, Launcher};
+pub use team::{PeSet, Team, SYNC_WORDS};
 
 use crate::component::ModuleStats;
 use crate::heap::Heap;
@@ -43,6 +49,7 @@ use area::{Area, EXIT_SET};
 use image::Image;
 use job::Meet;
 use peers::PeerMap;
+use reach::Reach;
 
 /// Errors of the runtime. Every one carries a message meant for the user.
 #[derive(Debug)]
@@ -88,6 +95,8 @@ pub enum Error {
     Alloc(crate::Error),
     /// The runtime was finalized.
     Finalized,
+    /// The operation cannot be done as asked (the message says why).
+    Unsupported(String),
 }
 
 impl fmt::Display for Error {
@@ -111,6 +120,7 @@ impl fmt::Display for Error {
             Error::Heap(m) => f.write_str(m),
             Error::Alloc(e) => write!(f, "heap: {e}"),
             Error::Finalized => f.write_str("the runtime was finalized"),
+            Error::Unsupported(m) => f.write_str(m),
         }
     }
 }
@@ -137,8 +147,9 @@ struct Peer {
     heap: usize,
 }
 
-/// A PE's view of the job. Created by [`init`]; not shared between threads (collective calls
-/// keep a sequence number).
+/// A PE's view of the job. Created by [`init`]. It is `Sync`: RMA, atomics, waits and
+/// allocation may come from any thread; collective calls must still be made in the same order
+/// on every PE (they keep a sequence number).
 #[derive(Debug)]
 pub struct Runtime {
     job: JobInfo,
@@ -148,15 +159,19 @@ pub struct Runtime {
     image: Image,
     peers: Vec<Peer>,
     /// Collective calls made so far (selects the argument buffer by parity).
-    seq: Cell<u64>,
-    finalized: Cell<bool>,
+    seq: AtomicU64,
+    finalized: AtomicBool,
     /// This PE's symmetric heap (`None` after finalize).
-    heap: RefCell<Option<Heap>>,
+    heap: Mutex<Option<Heap>>,
     /// Segment base and length (the same on every PE).
     seg_base: usize,
     seg_len: usize,
     /// Mappings of the peers' segments (`None` at our own index); dropped at finalize.
-    maps: RefCell<Vec<Option<PeerMap>>>,
+    maps: Mutex<Vec<Option<PeerMap>>>,
+    /// The peers' static data and the sync area.
+    reach: Reach,
+    /// This PE's free team slots.
+    teams: team::Slots,
     /// Compare collective-call arguments across PEs (`SHMEM_DEBUG` or a debug build).
     check_calls: bool,
     /// Report allocation failures on stderr (`SHMEM_DEBUG`).
@@ -196,7 +211,11 @@ impl Runtime {
         image::allow_peers();
         let image = Image::current();
         let (dev, ino) = image::exe_id();
-        let heap = Heap::from_env();
+        let mut heap = Heap::from_env();
+        let mut reach = match &mut heap {
+            Ok(h) => Reach::prepare(h, &image),
+            Err(_) => Reach::default(),
+        };
         let me = area.slot(job.pe);
         if let Ok(h) = &heap {
             use std::os::fd::AsRawFd;
@@ -309,6 +328,9 @@ impl Runtime {
             peer.heap = map.base();
             maps.push(Some(map));
         }
+        let pids: Vec<i32> = peers.iter().map(|p| p.pid).collect();
+        let heap_bases: Vec<usize> = peers.iter().map(|p| p.heap).collect();
+        reach.connect(job.pe as usize, &pids, &heap_bases, seg_base, &image);
         // Busy polling only pays when every PE has a core; otherwise yield the core to a PE
         // that still has to arrive, then sleep.
         let spin = if n <= cores() { (4000, 0) } else { (50, 1000) };
@@ -318,12 +340,14 @@ impl Runtime {
             spin,
             image,
             peers,
-            seq: Cell::new(0),
-            finalized: Cell::new(false),
-            heap: RefCell::new(Some(heap)),
+            seq: AtomicU64::new(0),
+            finalized: AtomicBool::new(false),
+            heap: Mutex::new(Some(heap)),
             seg_base,
             seg_len,
-            maps: RefCell::new(maps),
+            maps: Mutex::new(maps),
+            reach,
+            teams: team::Slots::new(),
             check_calls,
             verbose,
         };
@@ -434,17 +458,17 @@ impl Runtime {
     /// Leave the job: a barrier (so no peer still reaches into our memory), then release
     /// everything. Idempotent; after it, communication calls fail with [`Error::Finalized`].
     pub fn finalize(&self) -> Result<(), Error> {
-        if self.finalized.replace(true) {
+        if self.finalized.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
         self.barrier_all();
-        self.maps.borrow_mut().clear();
-        drop(self.heap.borrow_mut().take());
+        lock(&self.maps).clear();
+        drop(lock(&self.heap).take());
         Ok(())
     }
 
     fn live(&self) -> Result<(), Error> {
-        if self.finalized.get() {
+        if self.finalized.load(Ordering::Acquire) {
             Err(Error::Finalized)
         } else {
             Ok(())
@@ -486,7 +510,7 @@ impl Runtime {
     /// with `pe`'s own accesses unless ordered by a barrier (or `quiet` and a flag).
     pub fn ptr<T>(&self, addr: *const T, pe: usize) -> Option<NonNull<T>> {
         let a = addr as usize;
-        if pe >= self.n_pes() || self.finalized.get() {
+        if pe >= self.n_pes() || self.finalized.load(Ordering::Acquire) {
             return None;
         }
         if pe == self.my_pe() {
@@ -494,7 +518,7 @@ impl Runtime {
                 .then_some(NonNull::new(addr as *mut T)?);
         }
         if !self.in_heap(a, 1) {
-            return None;
+            return NonNull::new(self.reach.static_on(a, 1, pe)? as *mut T);
         }
         NonNull::new((a - self.seg_base + self.peers[pe].heap) as *mut T)
     }
@@ -560,7 +584,7 @@ impl Runtime {
         } else if self.in_heap(remote, len) {
             Some(remote - self.seg_base + self.peers[pe].heap)
         } else {
-            None
+            self.reach.static_on(remote, len, pe)
         };
         if let Some(at) = mapped {
             let (from, to) = if to_remote {
@@ -629,14 +653,13 @@ impl Runtime {
     /// Whether `addr` is a symmetric address reachable on `pe` (heap or static data).
     pub fn addr_accessible<T>(&self, addr: *const T, pe: usize) -> bool {
         pe < self.n_pes()
-            && !self.finalized.get()
+            && !self.finalized.load(Ordering::Acquire)
             && (self.in_heap(addr as usize, 1) || self.image.contains(addr as usize, 1))
     }
 
     /// Name of the selected heap component (`"buddy"`, `"ptmalloc"`, ...).
     pub fn component(&self) -> &'static str {
-        self.heap
-            .borrow()
+        lock(&self.heap)
             .as_ref()
             .map(|h| h.component())
             .unwrap_or("")
@@ -644,8 +667,7 @@ impl Runtime {
 
     /// Statistics of this PE's heap.
     pub fn heap_stats(&self) -> ModuleStats {
-        self.heap
-            .borrow()
+        lock(&self.heap)
             .as_ref()
             .map(|h| h.stats())
             .unwrap_or_default()
@@ -653,9 +675,7 @@ impl Runtime {
 
     /// Base address of the symmetric heap (the same on every PE) and the user heap's length.
     pub fn heap_range(&self) -> (*mut u8, usize) {
-        let len = self
-            .heap
-            .borrow()
+        let len = lock(&self.heap)
             .as_ref()
             .map(|h| h.user_range().len())
             .unwrap_or(0);
@@ -708,4 +728,10 @@ impl JobArea {
 fn flush_std() {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
+}
+
+/// Lock `m`, also when a thread panicked while holding it (the data stays consistent: every
+/// holder only calls heap operations that leave the heap valid when they fail).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
