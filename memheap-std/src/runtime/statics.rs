@@ -210,22 +210,22 @@ extern "C" fn privatize_in_child() {
         return;
     }
     // SAFETY: `start..start+len` is the shared static range (mapped read/write), `tmp` a fresh
-    // mapping of the same length; the child has one thread here. The range is replaced by a
-    // private anonymous mapping holding the same bytes, then `tmp` is released.
+    // mapping of the same length; the child has one thread here. The copy is moved over the
+    // range in one system call, so the range never holds anything but its own bytes (code
+    // that runs meanwhile may read it: in a static executable the C library's own data and
+    // function pointers live there).
     unsafe {
         std::ptr::copy_nonoverlapping(start as *const u8, tmp.cast::<u8>(), len);
-        let p = libc::mmap(
-            start as *mut libc::c_void,
+        let p = libc::mremap(
+            tmp,
             len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-            -1,
-            0,
+            len,
+            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+            start as *mut libc::c_void,
         );
-        if p != libc::MAP_FAILED {
-            std::ptr::copy_nonoverlapping(tmp.cast::<u8>(), start as *mut u8, len);
+        if p == libc::MAP_FAILED {
+            libc::munmap(tmp, len);
         }
-        libc::munmap(tmp, len);
     }
     FORK_RANGE.1.store(0, Ordering::Relaxed);
 }
