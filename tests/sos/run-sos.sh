@@ -48,6 +48,7 @@ fi
 sos=$(cd "$1" && pwd)
 out=${out:-$root/target/sos-$impl}
 mkdir -p "$out/bin" "$out/log"
+out=$(cd "$out" && pwd)
 results=$out/results.tsv
 : >"$results"
 

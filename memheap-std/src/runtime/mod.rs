@@ -16,8 +16,13 @@
 //!   arguments and the `global_exit` word.
 //! * **Barrier**: [`Barrier`], a generation-counter barrier that spins briefly, then sleeps on
 //!   a cross-process futex; while asleep it notices a `global_exit` or a dead peer.
-//! * **Static and global variables** of the main executable are symmetric too; see
-//!   [`Runtime::put_bytes`].
+//! * **Static and global variables** of the main executable are symmetric too: init makes
+//!   their writable pages shared memory that the peers map (see the `statics` module), so
+//!   they are reached like the heap; see [`Runtime::put_bytes`] and [`Runtime::remote_ptr`].
+//! * **Teams and collectives**: [`Team`], [`Runtime::team_barrier`], [`Runtime::team_split`],
+//!   [`Runtime::broadcast`], [`Runtime::collect`], [`Runtime::alltoalls`], [`Runtime::reduce`].
+//! * **Waiting**: every blocking wait of those goes through [`Runtime::wait_until`].
+//! * **Threads**: [`Runtime`] is `Sync`.
 
 mod area;
 mod barrier;
