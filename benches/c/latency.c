@@ -5,7 +5,8 @@
  *
  * usage: latency [REPS] [ITERS]       (defaults 15 and 2000)
  * Every figure is the median over REPS repetitions of ITERS operations (per operation, in
- * nanoseconds); PE 0 prints one line per figure:
+ * nanoseconds, counted until every PE is done: one barrier per repetition is included);
+ * PE 0 prints one line per figure:
  *   RESULT pes=N op=NAME bytes=B ns=V
  * Operations:
  *   long_p             ping-pong between PE pairs (0,1), (2,3), ... at once: shmem_long_p to
@@ -67,8 +68,9 @@ static void reset_psync(void) {
     shmem_barrier_all();
 }
 
-/* Per-operation time of `body` run `iters` times, median over `reps` (PE 0's clock; a
- * barrier starts every repetition). */
+/* Per-operation time of `body` run `iters` times on every PE, until every PE is done (a
+ * barrier starts and ends each repetition, so a root that returns early does not count as
+ * done), median over `reps`, on PE 0's clock. */
 #define MEASURE(op, bytes, setup, body)                                                       \
     do {                                                                                      \
         double t[64];                                                                         \
@@ -79,6 +81,7 @@ static void reset_psync(void) {
             for (int i = 0; i < iters; i++) {                                                 \
                 body;                                                                         \
             }                                                                                 \
+            shmem_barrier_all(); /* until every PE is done (a root may run ahead) */         \
             t[r] = (now_ns() - t0) / iters;                                                   \
         }                                                                                     \
         report(op, bytes, median(t, reps));                                                   \

@@ -108,6 +108,12 @@ void memheap_shmem_iput(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t
 void memheap_shmem_iget(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,
                         size_t nelems, size_t elem_size, int pe, const char *routine);
 void memheap_shmem_wait_hint(void);
+/* Wait or test on `nelems` variables (memheap-c/src/p2p.rs): `kind` is the width in bytes, plus
+ * 0x100 for a signed type (MEMHEAP_SHMEM_INT_KIND); `mode` 0 waits until all satisfy. */
+size_t memheap_shmem_wait(void *ivars, size_t nelems, size_t *indices, const int *status,
+                          int cmp, const void *values, uint64_t value, int kind, int mode,
+                          const char *routine);
+#define MEMHEAP_SHMEM_INT_KIND(TYPE) ((int)sizeof(TYPE) | (((TYPE)~(TYPE)0 > (TYPE)0) ? 0 : 0x100))
 
 /* The standard RMA types: X(TYPE, TYPENAME). */
 #define MEMHEAP_SHMEM_RMA_TYPES(X)                                                              \
@@ -195,7 +201,10 @@ MEMHEAP_SHMEM_DEFINE_SIZED(128)
         }                                                                                       \
     }                                                                                           \
     static inline void shmem_##NAME##_wait_until(TYPE *ivar, int cmp, TYPE cmp_value) {         \
-        while (!shmem_##NAME##_test(ivar, cmp, cmp_value)) memheap_shmem_wait_hint();           \
+        if (!shmem_##NAME##_test(ivar, cmp, cmp_value))                                         \
+            (void)memheap_shmem_wait(ivar, 1, NULL, NULL, cmp, NULL, (uint64_t)cmp_value,       \
+                                     MEMHEAP_SHMEM_INT_KIND(TYPE), 0,                           \
+                                     "shmem_" #NAME "_wait_until");                             \
     }
 
 MEMHEAP_SHMEM_WAIT_TYPES(MEMHEAP_SHMEM_DEFINE_WAIT)
@@ -736,12 +745,6 @@ MEMHEAP_SHMEM_DEFINE_AMO_OLD_STD(long, long)
 MEMHEAP_SHMEM_DEFINE_AMO_OLD_STD(long long, longlong)
 
 /* ---- point-to-point synchronisation: all / any / some, vectors, signals ----------------- */
-
-/* Wait or test on `nelems` variables (see memheap-c/src/p2p.rs); `kind` is the width in bytes,
- * plus 0x100 for a signed type. */
-size_t memheap_shmem_wait(void *ivars, size_t nelems, size_t *indices, const int *status,
-                          int cmp, const void *values, uint64_t value, int kind, int mode,
-                          const char *routine);
 
 /* X(TYPE, TYPENAME, KIND) */
 #define MEMHEAP_SHMEM_P2P_TYPES(X)                                                              \

@@ -1,6 +1,7 @@
-//! Point-to-point synchronisation beyond `shmem_TYPE_wait_until`/`test`:
-//! `wait_until_{all,any,some}` and `test_{all,any,some}` (with a comparison value or, in the
-//! `_vector` forms, one per element), and `shmem_signal_wait_until`.
+//! Point-to-point synchronisation: `wait_until_{all,any,some}` and `test_{all,any,some}`
+//! (with a comparison value or, in the `_vector` forms, one per element), the waiting part of
+//! `shmem_TYPE_wait_until` (whose inline routine tests once, then calls here), and
+//! `shmem_signal_wait_until`.
 //!
 //! The typed inline routines of `shmem.h` call [`memheap_shmem_wait`] with the element width
 //! and signedness; it reads each variable with an atomic load (acquire) and compares as the
@@ -17,7 +18,7 @@ use std::sync::atomic::{
 /// Where the next `any` scan starts (see [`memheap_shmem_wait`]).
 static ROTATION: AtomicUsize = AtomicUsize::new(0);
 
-use crate::shmem::{fatal, routine_name, rt};
+use crate::shmem::{fatal, routine_name, rt, running};
 
 /// Modes of [`memheap_shmem_wait`].
 const WAIT_ALL: c_int = 0;
@@ -140,7 +141,7 @@ pub unsafe extern "C" fn memheap_shmem_wait(
     routine: *const c_char,
 ) -> usize {
     let name = || routine_name(routine, "shmem_wait_until");
-    let r = rt(&name());
+    let r = running().unwrap_or_else(|| rt(&name()));
     let Some(k) = Kind::from_code(kind) else {
         fatal(&name(), format_args!("unknown variable kind {kind:#x}"));
     };

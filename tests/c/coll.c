@@ -28,17 +28,21 @@ int main(void) {
         for (int i = 0; i < SHMEM_REDUCE_SYNC_SIZE; i++) pSync[k][i] = SHMEM_SYNC_VALUE;
     shmem_barrier_all();
 
-    /* Broadcast from every root; the root's dest is written too (1.5 team form). */
+    /* Broadcast from every root; the root's dest is written too (1.5 team form). Every
+     * destination must be ready before any PE calls (the root writes it at once): a barrier
+     * after preparing it. */
     for (int root = 0; root < n; root++) {
         for (int i = 0; i < N; i++) {
             src[i] = 100 * me + i;
             dst[i] = -1;
         }
+        shmem_barrier_all();
         CHECK(shmem_long_broadcast(SHMEM_TEAM_WORLD, dst, src, N, root) == 0);
         for (int i = 0; i < N; i++) CHECK(dst[i] == 100 * root + i);
     }
     /* In place (dest == source) and the untyped form. */
     for (int i = 0; i < N; i++) src[i] = 100 * me + i;
+    shmem_barrier_all();
     CHECK(shmem_broadcastmem(SHMEM_TEAM_WORLD, src, src, N * sizeof(long), n - 1) == 0);
     for (int i = 0; i < N; i++) CHECK(src[i] == 100 * (n - 1) + i);
 
@@ -128,6 +132,7 @@ int main(void) {
     /* C11 generic reductions and collectives. */
     CHECK(shmem_max_reduce(SHMEM_TEAM_WORLD, dd, ds, N) == 0);
     CHECK(dd[0] == 0.5 * n);
+    shmem_barrier_all();
     CHECK(shmem_broadcast(SHMEM_TEAM_WORLD, dd, ds, 1, 0) == 0);
     CHECK(dd[0] == 0.5);
 
@@ -136,6 +141,7 @@ int main(void) {
     if (even) {
         for (int i = 0; i < N; i++) src[i] = me * 10 + i;
         for (int i = 0; i < N; i++) dst[i] = -7;
+        shmem_barrier(0, 1, n_even, pSync[1]);
         shmem_broadcast64(dst, src, N, 1 % n_even, 0, 1, n_even, pSync[0]);
         int root_pe = 2 * (1 % n_even);
         for (int i = 0; i < N; i++) CHECK(dst[i] == (me == root_pe ? -7 : root_pe * 10 + i));

@@ -46,6 +46,7 @@ int main(void) {
             long want = 0;
             for (int p = 1; p < n; p += 2) want += p;
             CHECK(sum == want);
+            CHECK(shmem_team_sync(odd) == 0); /* every sum read before the broadcast writes */
             CHECK(shmem_long_broadcast(odd, &sum, &v, 1, n_odd - 1) == 0);
             CHECK(sum == 1); /* team PE n_odd-1 is world PE 1 */
             /* A context on the team: PE numbers are team numbers. */

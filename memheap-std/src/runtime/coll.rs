@@ -1,12 +1,17 @@
 //! Data collectives over a [`Team`] (or an active set): broadcast, collect, fcollect,
 //! all-to-all (strided) and reductions.
 //!
-//! Every PE *pulls* what it needs from the other members' symmetric buffers through the
-//! mappings (or, for static data that is not shared, `process_vm_readv`), between two team
-//! barriers: the first makes every member's source ready, the second keeps every source
-//! unchanged (and every destination that is also a source unwritten) until all have read.
-//! Reductions combine the members' contributions in team order on every PE, so every PE gets
-//! bit-identical results (also for floating point).
+//! Data moves through the mappings (or, for static data that is not shared,
+//! `process_vm_readv/writev`); no source changes and no destination is in use meanwhile:
+//! * broadcast: the specification has every destination ready before any PE calls, so the
+//!   root writes its source into every destination and releases each member, which only waits
+//!   for that release (no barrier; a root may run ahead);
+//! * reduce: one barrier led by member 0, which, between the arrivals and the releases,
+//!   combines the members' sources in team order and writes the result into every destination
+//!   (so every PE gets bit-identical results, also in floating point);
+//! * collect, fcollect and all-to-all: every PE *pulls* its own destination between two
+//!   barriers (the first makes every source ready, the second keeps them unchanged until all
+//!   have read), so the copying runs on every PE at once.
 //!
 //! Sizes are in bytes; the C layer turns element counts into bytes with overflow checks.
 
@@ -26,7 +31,10 @@ impl Runtime {
 
     /// Broadcast `len` bytes of `src` on team member `root` to `dest` on every member (also
     /// on `root` when `root_too`, as the 1.5 team routines do; the deprecated active-set
-    /// routines leave the root's `dest` alone). `dest == src` is allowed.
+    /// routines leave the root's `dest` alone). `dest == src` is allowed. As the specification
+    /// requires, every member's `dest` must be ready to be written before any member calls
+    /// (the root writes it without waiting for the member); a member returns once its `dest`
+    /// holds the data, the root once it has written every `dest`.
     ///
     /// # Safety
     /// `dest` is valid for `len` bytes of writes on this PE and no other thread uses it during
@@ -40,21 +48,35 @@ impl Runtime {
         root: usize,
         root_too: bool,
     ) -> Result<(), Error> {
-        let Some(root_pe) = team.world_pe(root) else {
+        if team.world_pe(root).is_none() {
             return Err(Error::Unsupported(format!(
                 "PE_root {root} is not a PE of the team (it has {} PEs)",
                 team.n_pes()
             )));
-        };
+        }
         self.check_local(dest, len)?;
         self.check_local(src, len)?;
-        self.team_barrier(team)?;
-        let mine = team.my_pe() == root;
-        if !mine || (root_too && !std::ptr::eq(dest, src)) {
-            // SAFETY: `dest` valid for `len` writes (caller); `src` symmetric (checked).
-            unsafe { self.get_bytes(dest, src, len, root_pe) }?;
+        // The specification makes every destination ready before any PE calls, so the root
+        // writes into them at once and then releases each member; a member only waits for
+        // its release. Releases are counted, so a root may run ahead by several broadcasts.
+        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+        if team.my_pe() != root {
+            return self.team_wait_release(team);
         }
-        self.team_barrier(team)
+        for i in 0..team.n_pes() {
+            if i == root {
+                if root_too && !std::ptr::eq(dest, src) {
+                    // SAFETY: both ours and symmetric (checked); `copy` allows overlap.
+                    unsafe { std::ptr::copy(src, dest, len) };
+                }
+                continue;
+            }
+            // SAFETY: `src` is our own symmetric source (checked), valid for `len` reads;
+            // member i's `dest` is symmetric (checked by `put_bytes`) and ready (contract).
+            unsafe { self.put_bytes(dest, src, len, team.set().pe(i)) }?;
+            self.team_release(team, i)?;
+        }
+        Ok(())
     }
 
     /// Concatenate every member's `len` bytes of `src` in `dest` in team order. With
@@ -175,20 +197,25 @@ impl Runtime {
     ) -> Result<(), Error> {
         self.check_local(src, len)?;
         self.check_local(dest, len)?;
-        self.team_barrier(team)?;
-        let mut acc = vec![0u8; len];
-        let mut next = vec![0u8; if team.n_pes() > 1 { len } else { 0 }];
-        for i in 0..team.n_pes() {
-            let buf = if i == 0 { &mut acc } else { &mut next };
-            // SAFETY: `buf` holds `len` bytes; `src` symmetric.
-            unsafe { self.get_bytes(buf.as_mut_ptr(), src, len, team.set().pe(i)) }?;
-            if i > 0 {
-                combine(&mut acc, &next);
+        // Member 0 combines every member's source once all have arrived, writes the result to
+        // every member's destination, then releases them.
+        self.team_barrier_led(team, 0, || {
+            let mut acc = vec![0u8; len];
+            let mut next = vec![0u8; if team.n_pes() > 1 { len } else { 0 }];
+            for i in 0..team.n_pes() {
+                let buf = if i == 0 { &mut acc } else { &mut next };
+                // SAFETY: `buf` holds `len` bytes; `src` symmetric.
+                unsafe { self.get_bytes(buf.as_mut_ptr(), src, len, team.set().pe(i)) }?;
+                if i > 0 {
+                    combine(&mut acc, &next);
+                }
             }
-        }
-        self.team_barrier(team)?;
-        // SAFETY: `dest` valid for `len` writes (caller); `acc` is our own buffer.
-        unsafe { std::ptr::copy_nonoverlapping(acc.as_ptr(), dest, len) };
-        Ok(())
+            for i in 0..team.n_pes() {
+                // SAFETY: `acc` holds `len` bytes; member i's `dest` is symmetric (checked by
+                // `put_bytes`) and not in use until the member is released.
+                unsafe { self.put_bytes(dest, acc.as_ptr(), len, team.set().pe(i)) }?;
+            }
+            Ok(())
+        })
     }
 }

@@ -12,10 +12,15 @@
 //! free team slots). Every word is back to 0 when a barrier returns, so a `pSync` array stays
 //! at `SHMEM_SYNC_VALUE` (0) between calls, as the specification requires.
 //!
-//! **Barrier** ([`Runtime::team_barrier`]): every member but the first adds 1 to the first
-//! member's word 0 and waits for its own word 1; the first waits until the count is complete,
-//! resets it, and sets every other member's word 1 (release stores after an acquire of all
-//! the arrivals, so everything any member wrote before the barrier is visible to all after it).
+//! **Barrier** ([`Runtime::team_barrier`]): every member but a leader (the first, unless a
+//! collective names another) adds 1 to the leader's word 0 and waits for its own word 1; the
+//! leader waits until the count is complete, takes it back, and adds 1 to every other member's
+//! word 1 (release operations after an acquire of all the arrivals, so everything any member
+//! wrote before the barrier is visible to all after it); a released member takes its 1 back.
+//! Both words count (nothing is stored over them), so a release that arrives early is never
+//! lost, and every word is 0 between calls: any member can lead any call. A collective may give
+//! the leader work to do between the arrivals and the releases (reduce does all its copying
+//! there: one synchronisation per call); broadcast only releases (see `coll`).
 //!
 //! **Team creation** ([`Runtime::team_split`]) is collective over the parent team: each PE
 //! publishes its free slots, the parent synchronises, every PE takes the same lowest slots
@@ -234,27 +239,57 @@ impl Runtime {
     /// returns before every member has arrived; everything a member wrote before it is visible
     /// to every member after it. Waits through [`wait_until`](Runtime::wait_until).
     pub fn team_barrier(&self, team: &Team) -> Result<(), Error> {
+        self.team_barrier_led(team, 0, || Ok(()))
+    }
+
+    /// [`team_barrier`](Runtime::team_barrier) counted at member `leader` (every member passes
+    /// the same), which runs `work` once every member has arrived and before any leaves: the
+    /// leader sees everything the members wrote before the barrier, and they see everything
+    /// `work` wrote after it. The collectives use it to do their whole data movement inside
+    /// one barrier. Only the leader's `work` runs (the others' is dropped); its error is
+    /// returned after the members are released.
+    pub(crate) fn team_barrier_led(
+        &self,
+        team: &Team,
+        leader: usize,
+        work: impl FnOnce() -> Result<(), Error>,
+    ) -> Result<(), Error> {
         fence(Ordering::SeqCst);
         let n = team.set.size;
         if n == 1 {
-            return Ok(());
+            return work();
         }
-        let first = team.set.pe(0);
-        if team.me == 0 {
-            let arrived = self.sync_word(team.sync, 0, first)?;
+        let lead = team.set.pe(leader);
+        if team.me == leader {
+            let arrived = self.sync_word(team.sync, 0, lead)?;
             self.wait_until(|| arrived.load(Ordering::Acquire) >= n as u64 - 1);
-            arrived.store(0, Ordering::Relaxed);
-            for i in 1..n {
-                self.sync_word(team.sync, 1, team.set.pe(i))?
-                    .store(1, Ordering::Release);
+            arrived.fetch_sub(n as u64 - 1, Ordering::Relaxed);
+            let done = work();
+            for i in (0..n).filter(|&i| i != leader) {
+                self.team_release(team, i)?;
             }
+            done
         } else {
-            let release = self.sync_word(team.sync, 1, self.my_pe())?;
-            self.sync_word(team.sync, 0, first)?
+            self.sync_word(team.sync, 0, lead)?
                 .fetch_add(1, Ordering::AcqRel);
-            self.wait_until(|| release.load(Ordering::Acquire) != 0);
-            release.store(0, Ordering::Relaxed);
+            self.team_wait_release(team)
         }
+    }
+
+    /// Release member `i` (add 1 to its word 1, with release ordering: what this PE wrote
+    /// before is visible to the member when it sees the release).
+    pub(crate) fn team_release(&self, team: &Team, i: usize) -> Result<(), Error> {
+        self.sync_word(team.sync, 1, team.set.pe(i))?
+            .fetch_add(1, Ordering::Release);
+        Ok(())
+    }
+
+    /// Wait for a release of this PE and take it (releases are counted, so one sent before
+    /// this PE got here is not lost, nor merged with the next).
+    pub(crate) fn team_wait_release(&self, team: &Team) -> Result<(), Error> {
+        let release = self.sync_word(team.sync, 1, self.my_pe())?;
+        self.wait_until(|| release.load(Ordering::Acquire) != 0);
+        release.fetch_sub(1, Ordering::Relaxed);
         Ok(())
     }
 
