@@ -48,3 +48,35 @@ fn ring_under_mpirun_leaves_nothing_behind() {
         .collect();
     assert!(left.is_empty(), "left in /dev/shm: {left:?}");
 }
+
+#[test]
+#[ignore = "needs mpirun (openmpi-bin); run by .ci/run with --ignored"]
+fn openshmem_15_programs_under_mpirun() {
+    // Atomics, collectives, teams, shared static data and threads with rank and size from
+    // Open MPI's launcher: the same programs as c_shmem15.rs.
+    for (name, extra, marker) in [
+        ("amo", &[][..], "amo: PE"),
+        ("coll", &["-lm"][..], "coll: PE"),
+        ("teams", &[][..], "teams: PE"),
+        ("statics", &[][..], "statics: PE"),
+        ("threads", &["-pthread"][..], "threads: PE"),
+    ] {
+        let exe = compile_c(name, extra);
+        let out = Command::new("mpirun")
+            .args(["--allow-run-as-root", "--oversubscribe", "-np", "4"])
+            .arg(&exe)
+            .output()
+            .expect("mpirun is installed");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name} under mpirun: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            stdout.lines().filter(|l| l.contains(marker)).count(),
+            4,
+            "{stdout}"
+        );
+    }
+}

@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 pub use barrier::Barrier;
 pub use job::{JobInfo, Launcher};
-pub use team::{PeSet, Team, SYNC_WORDS};
+pub use team::{led_barrier, release, take_release, GroupWord, PeSet, Team, Wait, SYNC_WORDS};
 
 use crate::component::ModuleStats;
 use crate::heap::Heap;

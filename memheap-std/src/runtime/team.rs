@@ -27,7 +27,7 @@
 //! free on all of them (so the new teams, disjoint sets of PEs, each use the same slot on
 //! their members), members clear their words of it, and the parent synchronises again.
 
-use std::sync::atomic::{fence, AtomicU64, Ordering};
+use super::sync::{fence, AtomicU64, Ordering};
 
 use super::{Error, Runtime};
 
@@ -136,6 +136,60 @@ impl Slots {
             !((1u128 << SLOT_WORLD) | (1u128 << SLOT_SHARED)),
         ))
     }
+}
+
+/// Word `idx` (0: counter, 1: release) of member `i` of a group.
+pub type GroupWord<'w> = dyn Fn(usize, usize) -> Result<&'w AtomicU64, Error> + 'w;
+
+/// Waits until a condition holds (the runtime passes [`Runtime::wait_until`]).
+pub type Wait<'w> = dyn Fn(&mut dyn FnMut() -> bool) + 'w;
+
+/// The counted barrier of a group of `n` members, as member `me` runs it, led by member
+/// `leader` (every member passes the same): the members' words come from `word`, waits go
+/// through `wait`, and the leader runs `work` after every member has arrived and before any
+/// is released (see the module documentation). The runtime's team barrier and collectives
+/// are this function over the words in its sync area or a `pSync`; the loom model in
+/// `tests/runtime_loom.rs` runs it over plain words.
+pub fn led_barrier<'w>(
+    n: usize,
+    me: usize,
+    leader: usize,
+    word: &GroupWord<'w>,
+    wait: &Wait<'_>,
+    work: impl FnOnce() -> Result<(), Error>,
+) -> Result<(), Error> {
+    fence(Ordering::SeqCst);
+    if n == 1 {
+        return work();
+    }
+    if me == leader {
+        let arrived = word(leader, 0)?;
+        wait(&mut || arrived.load(Ordering::Acquire) >= n as u64 - 1);
+        arrived.fetch_sub(n as u64 - 1, Ordering::Relaxed);
+        let done = work();
+        for i in (0..n).filter(|&i| i != leader) {
+            release(word(i, 1)?);
+        }
+        done
+    } else {
+        let mine = word(me, 1)?;
+        word(leader, 0)?.fetch_add(1, Ordering::AcqRel);
+        take_release(mine, wait);
+        Ok(())
+    }
+}
+
+/// Release a member through its release word: add 1, with release ordering, so what the
+/// caller wrote before is visible to the member once it sees the release.
+pub fn release(word: &AtomicU64) {
+    word.fetch_add(1, Ordering::Release);
+}
+
+/// Wait for a release on this member's release word and take it back. Releases are counted,
+/// so one sent before the member got here is neither lost nor merged with the next.
+pub fn take_release(word: &AtomicU64, wait: &Wait<'_>) {
+    wait(&mut || word.load(Ordering::Acquire) != 0);
+    word.fetch_sub(1, Ordering::Relaxed);
 }
 
 impl Runtime {
@@ -254,42 +308,27 @@ impl Runtime {
         leader: usize,
         work: impl FnOnce() -> Result<(), Error>,
     ) -> Result<(), Error> {
-        fence(Ordering::SeqCst);
-        let n = team.set.size;
-        if n == 1 {
-            return work();
-        }
-        let lead = team.set.pe(leader);
-        if team.me == leader {
-            let arrived = self.sync_word(team.sync, 0, lead)?;
-            self.wait_until(|| arrived.load(Ordering::Acquire) >= n as u64 - 1);
-            arrived.fetch_sub(n as u64 - 1, Ordering::Relaxed);
-            let done = work();
-            for i in (0..n).filter(|&i| i != leader) {
-                self.team_release(team, i)?;
-            }
-            done
-        } else {
-            self.sync_word(team.sync, 0, lead)?
-                .fetch_add(1, Ordering::AcqRel);
-            self.team_wait_release(team)
-        }
+        led_barrier(
+            team.set.size,
+            team.me,
+            leader,
+            &|i, idx| self.sync_word(team.sync, idx, team.set.pe(i)),
+            &|done| self.wait_until(done),
+            work,
+        )
     }
 
-    /// Release member `i` (add 1 to its word 1, with release ordering: what this PE wrote
-    /// before is visible to the member when it sees the release).
+    /// Release member `i` (see [`release`]).
     pub(crate) fn team_release(&self, team: &Team, i: usize) -> Result<(), Error> {
-        self.sync_word(team.sync, 1, team.set.pe(i))?
-            .fetch_add(1, Ordering::Release);
+        release(self.sync_word(team.sync, 1, team.set.pe(i))?);
         Ok(())
     }
 
-    /// Wait for a release of this PE and take it (releases are counted, so one sent before
-    /// this PE got here is not lost, nor merged with the next).
+    /// Wait for a release of this PE and take it (see [`take_release`]).
     pub(crate) fn team_wait_release(&self, team: &Team) -> Result<(), Error> {
-        let release = self.sync_word(team.sync, 1, self.my_pe())?;
-        self.wait_until(|| release.load(Ordering::Acquire) != 0);
-        release.fetch_sub(1, Ordering::Relaxed);
+        take_release(self.sync_word(team.sync, 1, self.my_pe())?, &|done| {
+            self.wait_until(done)
+        });
         Ok(())
     }
 
