@@ -97,10 +97,11 @@ pub(crate) fn rt(routine: &str) -> &'static Runtime {
 }
 
 /// A PE number from C, checked against the job, or a fatal error naming `routine` and the PE.
-pub(crate) fn pe_index(r: &Runtime, pe: c_int, routine: &str) -> usize {
+/// `routine` is only called on the error path (building the name allocates).
+pub(crate) fn pe_index(r: &Runtime, pe: c_int, routine: impl Fn() -> String) -> usize {
     if pe < 0 || pe as usize >= r.n_pes() {
         fatal(
-            routine,
+            &routine(),
             format_args!(
                 "PE {pe} is out of range (the job has PEs 0..{})",
                 r.n_pes() - 1
@@ -513,7 +514,7 @@ pub unsafe extern "C" fn memheap_shmem_put(
         Some(r) => r,
         None => rt(&name()),
     };
-    let pe = pe_index(r, pe, &name());
+    let pe = pe_index(r, pe, name);
     // SAFETY: forwarded contract; the runtime checks that `dest` is symmetric.
     if let Err(e) = unsafe { r.put_bytes(dest.cast(), source.cast(), bytes, pe) } {
         fatal(&name(), format_args!("{e}"));
@@ -537,7 +538,7 @@ pub unsafe extern "C" fn memheap_shmem_get(
         Some(r) => r,
         None => rt(&name()),
     };
-    let pe = pe_index(r, pe, &name());
+    let pe = pe_index(r, pe, name);
     // SAFETY: forwarded contract; the runtime checks that `source` is symmetric.
     if let Err(e) = unsafe { r.get_bytes(dest.cast(), source.cast(), bytes, pe) } {
         fatal(&name(), format_args!("{e}"));
@@ -578,7 +579,7 @@ unsafe fn strided(
         Some(r) => r,
         None => rt(&name()),
     };
-    let pe = pe_index(r, pe, &name());
+    let pe = pe_index(r, pe, name);
     let e = elem_size as isize;
     for i in 0..nelems as isize {
         let d = dest
