@@ -278,7 +278,7 @@ pub extern "C" fn shmem_addr_accessible(addr: *const c_void, pe: c_int) -> c_int
 }
 
 /// `shmem_ptr`: a local address through which loads and stores reach `dest` on `pe`; NULL if
-/// there is none (a peer's static data, a non-symmetric address, a PE out of range).
+/// there is none (a peer's read-only static data, a non-symmetric address, a PE out of range).
 #[no_mangle]
 pub extern "C" fn shmem_ptr(dest: *const c_void, pe: c_int) -> *mut c_void {
     let Some(r) = running() else {

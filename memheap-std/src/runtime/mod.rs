@@ -508,8 +508,9 @@ impl Runtime {
 
     /// A local address through which loads and stores reach the symmetric address `addr` on
     /// PE `pe`: `addr` itself for this PE (heap or static data), the mapping of `pe`'s heap
-    /// for a heap address, `None` otherwise (static data of a peer, a non-symmetric address,
-    /// a PE out of range, after finalize).
+    /// for a heap address, the mapping of `pe`'s static data for a writable static address,
+    /// `None` otherwise (read-only static data of a peer, static data that could not be
+    /// shared, a non-symmetric address, a PE out of range, after finalize).
     ///
     /// The pointer is valid until [`finalize`](Runtime::finalize); accesses through it race
     /// with `pe`'s own accesses unless ordered by a barrier (or `quiet` and a flag).
