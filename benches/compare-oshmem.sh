@@ -4,6 +4,11 @@
 # OSHMEM-ptmalloc, memheap-buddy and memheap-ptmalloc at 1, 2 and 4 PEs.
 #
 # usage: benches/compare-oshmem.sh [ROUNDS] [REPS]     (defaults 5 and 11; PES="1 2 4" by default)
+# IMPLS (default "oshmem-buddy oshmem-ptmalloc memheap-buddy memheap-ptmalloc") picks what runs:
+# oshmem-NAME is oshrun with --mca memheap NAME (any component oshrun can find, e.g. rbuddy with
+# OMPI_MCA_mca_base_component_path set, as benches/compare-ompi-component.sh does), memheap-NAME
+# is memheap-run with MEMHEAP_COMPONENT=NAME. RESULTS_NAME (default oshmem-compare) names the
+# results files and TABLE (default benches/compare_table.py) the script that makes the table.
 # Installs Debian's openmpi-bin and libopenmpi-dev when oshcc is missing (root, or sudo).
 # Each job prints per-figure medians over REPS repetitions; the ROUNDS rounds run every
 # implementation at every PE count in turn (interleaved), and the table gives the median over
@@ -21,7 +26,10 @@ rounds=${1:-5}
 reps=${2:-11}
 heap=$((256 * 1024 * 1024))
 pes_list=${PES:-"1 2 4"}
-build=$root/target/oshmem-compare
+impls=${IMPLS:-"oshmem-buddy oshmem-ptmalloc memheap-buddy memheap-ptmalloc"}
+name=${RESULTS_NAME:-oshmem-compare}
+table=${TABLE:-$root/benches/compare_table.py}
+build=$root/target/$name
 results=$root/benches/results
 mkdir -p "$build" "$results"
 
@@ -33,11 +41,16 @@ if ! command -v oshcc >/dev/null 2>&1 || ! command -v oshrun >/dev/null 2>&1; th
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >/dev/null
 fi
 
-echo "building memheap (release) and both benchmark binaries" >&2
-(cd "$root" && cargo build -q --release -p memheap-c -p memheap-std --lib --bin memheap-run)
 lib=$root/target/release
-cc -O2 -std=c11 -I "$root/memheap-c/include" "$root/benches/c/shmem_bench.c" \
-  -o "$build/bench-memheap" -L "$lib" -Wl,--disable-new-dtags -Wl,-rpath,"$lib" -lmemheap -lm
+case " $impls " in
+  *" memheap-"*)
+    echo "building memheap (release) and its benchmark binary" >&2
+    (cd "$root" && cargo build -q --release -p memheap-c -p memheap-std --lib --bin memheap-run)
+    cc -O2 -std=c11 -I "$root/memheap-c/include" "$root/benches/c/shmem_bench.c" \
+      -o "$build/bench-memheap" -L "$lib" -Wl,--disable-new-dtags -Wl,-rpath,"$lib" -lmemheap -lm
+    ;;
+esac
+echo "building the OSHMEM benchmark binary" >&2
 oshcc -O2 "$root/benches/c/shmem_bench.c" -o "$build/bench-oshmem" -lm
 
 raw=$build/raw.txt
@@ -63,7 +76,7 @@ run() { # impl pes round
 
 for round in $(seq 1 "$rounds"); do
   for n in $pes_list; do
-    for impl in oshmem-buddy oshmem-ptmalloc memheap-buddy memheap-ptmalloc; do
+    for impl in $impls; do
       echo "round $round: $impl on $n PEs" >&2
       run "$impl" "$n" "$round"
     done
@@ -73,8 +86,9 @@ done
 ompi=$(ompi_info --version 2>/dev/null | head -1 || echo "Open MPI unknown")
 {
   echo "# $(date -u +%Y-%m-%dT%H:%MZ) rounds=$rounds reps=$reps heap=$heap PEs=\"$pes_list\" $(nproc) cores; $ompi"
-  echo "# OSHMEM: oshrun --allow-run-as-root --oversubscribe -np N --mca osc ^rdma --mca memheap buddy|ptmalloc, SHMEM_SYMMETRIC_HEAP_SIZE=$heap"
-  echo "# memheap: memheap-run -n N, MEMHEAP_COMPONENT=buddy|ptmalloc, SHMEM_SYMMETRIC_SIZE=$heap"
+  echo "# impls: $impls"
+  echo "# OSHMEM: oshrun --allow-run-as-root --oversubscribe -np N --mca osc ^rdma --mca memheap NAME, SHMEM_SYMMETRIC_HEAP_SIZE=$heap${OMPI_MCA_mca_base_component_path:+, OMPI_MCA_mca_base_component_path=${OMPI_MCA_mca_base_component_path//$root/<repository>}}"
+  echo "# memheap: memheap-run -n N, MEMHEAP_COMPONENT=NAME, SHMEM_SYMMETRIC_SIZE=$heap"
   cat "$raw" "$status"
-} >"$results/oshmem-compare.txt"
-python3 "$root/benches/compare_table.py" "$results/oshmem-compare.txt" | tee "$results/oshmem-compare.md"
+} >"$results/$name.txt"
+python3 "$table" "$results/$name.txt" | tee "$results/$name.md"

@@ -4,7 +4,7 @@
 usage: benches/plot.py [RESULTS_DIR] [PLOTS_DIR]     (defaults benches/results, benches/plots)
 
 Reads (each optional; a missing file skips what needs it):
-  criterion.txt       output of the criterion `core` bench (mixed, pair, pair_warm, scale groups)
+  criterion.txt       output of the criterion `core` bench (mixed, pair, pair_warm, scale, contended groups)
   fill.txt            output of `cargo run --release -p memheap-benches --bin fill`
   scale.txt           SCALE lines of the `scale` binary (mixed ops vs heap size)
   pe-scale.txt        PESCALE lines of the `pe_barrier_bench` example at 1..16 PEs
@@ -12,7 +12,11 @@ Reads (each optional; a missing file skips what needs it):
 Writes PNGs to PLOTS_DIR (scale.png, pe-scale.png, fill.png, c-vs-oshmem.png) and
 RESULTS_DIR/tables.md (markdown tables of the criterion, scale and PE figures).
 
-Needs matplotlib (from PyPI); installs it with pip when it is missing.
+Needs matplotlib for the PNGs (tables.md needs nothing). When the running Python lacks it,
+plot.py installs it with pip into a virtual environment, target/plot-venv (PLOT_VENV overrides),
+and runs itself again there, so it works with a PEP 668 ("externally managed") system Python
+too; it never installs into the system Python. When no virtual environment can be made (no
+venv module, no network), it says so, writes tables.md and skips the plots.
 """
 import os
 import re
@@ -21,20 +25,52 @@ import subprocess
 import sys
 from collections import defaultdict
 
-try:
-    import matplotlib
-except ImportError:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "matplotlib"])
-    import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+IN_VENV = "MEMHEAP_PLOT_IN_VENV"
+
+
+def matplotlib_or_none():
+    """matplotlib, installed in a virtual environment (and this script re-run there) if the
+    running Python lacks it; None, with a message, when that cannot be done."""
+    try:
+        import matplotlib
+
+        return matplotlib
+    except ImportError:
+        pass
+    venv = os.environ.get("PLOT_VENV", os.path.join(os.path.dirname(HERE), "target", "plot-venv"))
+    if os.environ.get(IN_VENV):
+        print(f"plot.py: matplotlib is still missing in {venv}; plots skipped", file=sys.stderr)
+        return None
+    python = os.path.join(venv, "bin", "python3")
+    try:
+        if not os.path.exists(python):
+            print(f"plot.py: matplotlib missing; making a virtual environment in {venv}")
+            subprocess.check_call([sys.executable, "-m", "venv", venv])
+        subprocess.check_call([python, "-m", "pip", "install", "--quiet", "matplotlib"])
+    except (subprocess.CalledProcessError, OSError) as e:
+        print(
+            f"plot.py: matplotlib is missing and could not be installed in a virtual environment "
+            f"at {venv} ({e}); plots skipped, tables still written. Install the venv module "
+            "(Debian: apt-get install python3-venv) or matplotlib itself "
+            "(apt-get install python3-matplotlib), or set PLOT_VENV",
+            file=sys.stderr,
+        )
+        return None
+    sys.stdout.flush()
+    os.execve(python, [python, os.path.abspath(__file__)] + sys.argv[1:], dict(os.environ, **{IN_VENV: "1"}))
+
+
+matplotlib = matplotlib_or_none()
+if matplotlib is not None:
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: E402
+
 RES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "plots")
 os.makedirs(OUT, exist_ok=True)
-plt.rcParams.update({"figure.dpi": 110, "font.size": 10, "axes.grid": True, "grid.alpha": 0.3})
+if matplotlib is not None:
+    plt.rcParams.update({"figure.dpi": 110, "font.size": 10, "axes.grid": True, "grid.alpha": 0.3})
 
 
 def path(name):
@@ -234,6 +270,14 @@ def tables(crit, sc, pe):
             r = f"{row['memheap'] / row['talc']:.2f}" if "memheap" in row and "talc" in row else "-"
             lines.append(f"| {size} | " + " | ".join(f"{row.get(a, float('nan')):.1f}" for a in allocs) + f" | {r} |")
         lines.append("")
+    if crit.get("contended"):
+        c = crit["contended"]
+        base = c.get("memheap")
+        lines += ["### Two threads on one allocator (criterion `contended`, ns per op of one thread)", "",
+                  "| allocator | ns/op | memheap / this |", "|---|---|---|"]
+        for name, v in c.items():
+            lines.append(f"| {name} | {v:.1f} | {base / v:.2f} |" if base else f"| {name} | {v:.1f} | - |")
+        lines.append("")
     if crit.get("scale"):
         lines += ["### Criterion `scale` group (ns/op)", "", "| region | ns/op |", "|---|---|"]
         lines += [f"| {k} | {v:.1f} |" for k, v in crit["scale"].items()] + [""]
@@ -264,10 +308,11 @@ def tables(crit, sc, pe):
 
 def main():
     crit, sc, pe, cmp = criterion(), scale(), pe_scale(), compare()
-    plot_scale(sc)
-    plot_pe(pe, cmp)
-    plot_fill(fill_rust(), cmp)
-    plot_c(cmp)
+    if matplotlib is not None:
+        plot_scale(sc)
+        plot_pe(pe, cmp)
+        plot_fill(fill_rust(), cmp)
+        plot_c(cmp)
     tables(crit, sc, pe)
 
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Regenerate every benchmark figure and plot of BENCHMARKS.md (about 6 minutes on 2 cores):
 #   1. criterion `core` bench (memheap-core vs the Rust heaps; short settings)  -> results/criterion.txt
+#   1b. the core's time targets in interleaved rounds (`ratios` binary)           -> results/ratios.txt
 #   2. fill efficiency of the Rust heaps (`fill` binary)                         -> results/fill.txt
 #   3. mixed ops vs heap size, 16 MiB..16 GiB (`scale` binary)                   -> results/scale.txt
 #   4. barrier and collective malloc+free vs PEs, 1..16 (`pe_barrier_bench`)     -> results/pe-scale.txt
 #   5. C API vs Open MPI's OSHMEM (compare-oshmem.sh; installs Open MPI if missing)
 #                                                  -> results/oshmem-compare.{txt,md}
-#   6. plots (plot.py; installs matplotlib with pip if missing) -> plots/*.png, results/tables.md
+#   6. plots (plot.py; installs matplotlib with pip in a virtual environment, target/plot-venv,
+#      if missing) -> plots/*.png, results/tables.md
 # One step runs at a time (the machine is small and shared). Machine and date: results/machine.txt.
 #
 # usage: benches/run-all.sh            (from anywhere in the repository)
@@ -32,6 +34,9 @@ step() { echo; echo "== $*" >&2; }
 step "1/6 criterion core bench (short settings)"
 cargo bench -q -p memheap-benches --bench core -- \
   --warm-up-time 0.5 --measurement-time 1 --sample-size 10 --noplot | tee "$res/criterion.txt"
+
+step "1b/6 core time targets, interleaved rounds"
+cargo run -q --release -p memheap-benches --bin ratios | tee "$res/ratios.txt"
 
 step "2/6 fill efficiency"
 cargo run -q --release -p memheap-benches --bin fill | tee "$res/fill.txt"

@@ -9,7 +9,8 @@
  * 8 B..128 KiB, free if live else allocate), fill (random 64 B..256 KiB until the heap refuses:
  * bytes placed / heap bytes asked, and / bytes of the mapping that holds the heap, read from
  * /proc/self/maps, because an implementation may map more than it was asked for), realloc (a growth chain 16 B -> 1 MiB in steps of x1.25), align
- * (shmem_align + shmem_free at 64 B..1 MiB alignments).
+ * (shmem_align + shmem_free at 64 B..1 MiB alignments), churn (the largest block a heap still
+ * serves after a random workload: with its blocks live, and after freeing them all).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <shmem.h>
@@ -208,6 +209,50 @@ static void bench_align(void) {
     }
 }
 
+/* The largest request in [0, hi] that shmem_malloc serves (to 64 KiB; binary search, so it
+ * assumes a smaller request succeeds when a larger one does). */
+static size_t largest_block(size_t hi) {
+    size_t lo = 0;
+    while (hi - lo > 65536) {
+        size_t mid = lo + (hi - lo) / 2;
+        void *p = shmem_malloc(mid);
+        if (p) {
+            shmem_free(p);
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Churn: 20000 ops of a 256-slot workload (free if live, else allocate log-uniform 8 B..1 MiB),
+ * then the largest block the heap serves with those blocks live and after freeing them all, as
+ * % of the heap asked. */
+static void bench_churn(size_t heap_bytes) {
+    static void *slot[SLOTS];
+    double live[64], emptied[64];
+    for (int r = 0; r < reps; r++) {
+        rng_state = 0xFEEDFACEull + (uint64_t)r;
+        memset(slot, 0, sizeof slot);
+        for (int i = 0; i < 20000; i++) {
+            int k = (int)(rng() % SLOTS);
+            if (slot[k]) {
+                shmem_free(slot[k]);
+                slot[k] = NULL;
+            } else {
+                size_t size = (size_t)exp(log(8.0) + rng_unit() * (log(1048576.0) - log(8.0)));
+                slot[k] = shmem_malloc(size);
+            }
+        }
+        live[r] = 100.0 * (double)largest_block(heap_bytes) / (double)heap_bytes;
+        for (int k = 0; k < SLOTS; k++) if (slot[k]) shmem_free(slot[k]);
+        emptied[r] = 100.0 * (double)largest_block(heap_bytes) / (double)heap_bytes;
+    }
+    report("churn_largest", "live", median(live, reps), "pct");
+    report("churn_largest", "emptied", median(emptied, reps), "pct");
+}
+
 int main(int argc, char **argv) {
     shmem_init();
     me = shmem_my_pe();
@@ -225,6 +270,7 @@ int main(int argc, char **argv) {
     bench_realloc();
     bench_align();
     shmem_free(slot_time);
+    bench_churn(heap_bytes);
     bench_fill(heap_bytes); /* last: it fills the heap */
     shmem_barrier_all();
     shmem_finalize();

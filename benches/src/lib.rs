@@ -255,6 +255,11 @@ impl<'o, T: Target> Mixed<'o, T> {
         self.live.iter().filter(|s| s.is_some()).count()
     }
 
+    /// The live blocks, as (handle, requested size).
+    pub fn live_blocks(&self) -> impl Iterator<Item = (T::Handle, usize)> + '_ {
+        self.live.iter().flatten().copied()
+    }
+
     /// Free every live block.
     pub fn clear(&mut self) {
         for slot in &mut self.live {
@@ -359,10 +364,16 @@ pub fn rlsf(len: usize) -> Arena<RlsfLocked> {
 }
 
 /// memheap-core's locked heap over a fresh region, metadata outside it (the metadata buffer
-/// is leaked: `init_with` wants it `'static`; about 1 MiB per 64 MiB heap).
+/// is leaked: `init_with` wants it `'static`; about 1.7 MiB per 64 MiB heap), with
+/// `Config::DEFAULT` (packed placement) or, with `exact_fit` false, classic power-of-two
+/// blocks.
 pub fn memheap(len: usize, exact_fit: bool) -> Arena<Memheap> {
+    memheap_with(len, Config::DEFAULT.with_exact_fit(exact_fit))
+}
+
+/// [`memheap`] with any configuration.
+pub fn memheap_with(len: usize, config: Config) -> Arena<Memheap> {
     let region = Region::new(len);
-    let config = Config::DEFAULT.with_exact_fit(exact_fit);
     let meta = Box::leak(vec![0u64; config.metadata_words(len as u64)].into_boxed_slice());
     let alloc = Memheap::new();
     // SAFETY: the region is fresh host memory that only this allocator uses while the arena

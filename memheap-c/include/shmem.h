@@ -109,11 +109,21 @@ void memheap_shmem_iget(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t
                         size_t nelems, size_t elem_size, int pe, const char *routine);
 void memheap_shmem_wait_hint(void);
 /* Wait or test on `nelems` variables (memheap-c/src/p2p.rs): `kind` is the width in bytes, plus
- * 0x100 for a signed type (MEMHEAP_SHMEM_INT_KIND); `mode` 0 waits until all satisfy. */
-size_t memheap_shmem_wait(void *ivars, size_t nelems, size_t *indices, const int *status,
-                          int cmp, const void *values, uint64_t value, int kind, int mode,
-                          const char *routine);
+ * 0x100 for a signed type (MEMHEAP_SHMEM_INT_KIND); `mode` 0 waits until all satisfy. Blocking
+ * modes wait as memheap_shmem_wait below does (the job's end or a departed peer ends them). */
+size_t memheap_shmem_wait_vars(void *ivars, size_t nelems, size_t *indices, const int *status,
+                               int cmp, const void *values, uint64_t value, int kind, int mode,
+                               const char *routine);
 #define MEMHEAP_SHMEM_INT_KIND(TYPE) ((int)sizeof(TYPE) | (((TYPE)~(TYPE)0 > (TYPE)0) ? 0 : 0x100))
+
+/* The state of one wait loop: zero it (MEMHEAP_SHMEM_WATCH_INIT) before the loop, and call
+ * memheap_shmem_wait between tests of the loop's condition. The library then ends the wait (and
+ * the job, with a message) when it can never succeed: the job ended, a peer is gone without
+ * shmem_finalize, or every other PE has entered shmem_finalize. */
+typedef struct memheap_shmem_watch { unsigned long long memheap_private[4]; } memheap_shmem_watch_t;
+#define MEMHEAP_SHMEM_WATCH_INIT {{0, 0, 0, 0}}
+void memheap_shmem_wait(memheap_shmem_watch_t *watch, const char *routine);
+void memheap_shmem_test_failed(const char *routine);
 
 /* The standard RMA types: X(TYPE, TYPENAME). */
 #define MEMHEAP_SHMEM_RMA_TYPES(X)                                                              \
@@ -188,7 +198,7 @@ MEMHEAP_SHMEM_DEFINE_SIZED(128)
     X(uint64_t, uint64) X(size_t, size) X(ptrdiff_t, ptrdiff)
 
 #define MEMHEAP_SHMEM_DEFINE_WAIT(TYPE, NAME)                                                   \
-    static inline int shmem_##NAME##_test(TYPE *ivar, int cmp, TYPE cmp_value) {                \
+    static inline int memheap_shmem_##NAME##_cmp(TYPE *ivar, int cmp, TYPE cmp_value) {         \
         TYPE v = __atomic_load_n(ivar, __ATOMIC_ACQUIRE);                                       \
         switch (cmp) {                                                                          \
         case SHMEM_CMP_EQ: return v == cmp_value;                                               \
@@ -200,11 +210,16 @@ MEMHEAP_SHMEM_DEFINE_SIZED(128)
         default: return 0;                                                                      \
         }                                                                                       \
     }                                                                                           \
+    static inline int shmem_##NAME##_test(TYPE *ivar, int cmp, TYPE cmp_value) {                \
+        if (memheap_shmem_##NAME##_cmp(ivar, cmp, cmp_value)) return 1;                         \
+        memheap_shmem_test_failed("shmem_" #NAME "_test");                                      \
+        return 0;                                                                               \
+    }                                                                                           \
     static inline void shmem_##NAME##_wait_until(TYPE *ivar, int cmp, TYPE cmp_value) {         \
-        if (!shmem_##NAME##_test(ivar, cmp, cmp_value))                                         \
-            (void)memheap_shmem_wait(ivar, 1, NULL, NULL, cmp, NULL, (uint64_t)cmp_value,       \
-                                     MEMHEAP_SHMEM_INT_KIND(TYPE), 0,                           \
-                                     "shmem_" #NAME "_wait_until");                             \
+        if (!memheap_shmem_##NAME##_cmp(ivar, cmp, cmp_value))                                  \
+            (void)memheap_shmem_wait_vars(ivar, 1, NULL, NULL, cmp, NULL, (uint64_t)cmp_value,  \
+                                          MEMHEAP_SHMEM_INT_KIND(TYPE), 0,                      \
+                                          "shmem_" #NAME "_wait_until");                        \
     }
 
 MEMHEAP_SHMEM_WAIT_TYPES(MEMHEAP_SHMEM_DEFINE_WAIT)
@@ -760,77 +775,82 @@ MEMHEAP_SHMEM_DEFINE_AMO_OLD_STD(long long, longlong)
     X(ptrdiff_t, ptrdiff, 0x100 | (int)sizeof(ptrdiff_t))
 
 #define MEMHEAP_SHMEM_DEFINE_P2P15(TYPE, NAME, KIND)                                            \
-    static inline void shmem_##NAME##_wait_until_all(TYPE *ivars, size_t nelems,               \
-                                                     const int *status, int cmp,               \
-                                                     TYPE cmp_value) {                         \
-        (void)memheap_shmem_wait(ivars, nelems, NULL, status, cmp, NULL, (uint64_t)cmp_value,  \
-                                 KIND, 0, "shmem_" #NAME "_wait_until_all");                   \
+    static inline void shmem_##NAME##_wait_until_all(TYPE *ivars, size_t nelems,                \
+                                                     const int *status, int cmp,                \
+                                                     TYPE cmp_value) {                          \
+        (void)memheap_shmem_wait_vars(ivars, nelems, NULL, status, cmp, NULL,                   \
+                                      (uint64_t)cmp_value, KIND, 0,                             \
+                                      "shmem_" #NAME "_wait_until_all");                        \
     }                                                                                           \
-    static inline size_t shmem_##NAME##_wait_until_any(TYPE *ivars, size_t nelems,             \
-                                                       const int *status, int cmp,             \
-                                                       TYPE cmp_value) {                       \
-        return memheap_shmem_wait(ivars, nelems, NULL, status, cmp, NULL, (uint64_t)cmp_value, \
-                                  KIND, 1, "shmem_" #NAME "_wait_until_any");                  \
+    static inline size_t shmem_##NAME##_wait_until_any(TYPE *ivars, size_t nelems,              \
+                                                       const int *status, int cmp,              \
+                                                       TYPE cmp_value) {                        \
+        return memheap_shmem_wait_vars(ivars, nelems, NULL, status, cmp, NULL,                  \
+                                       (uint64_t)cmp_value, KIND, 1,                            \
+                                       "shmem_" #NAME "_wait_until_any");                       \
     }                                                                                           \
-    static inline size_t shmem_##NAME##_wait_until_some(TYPE *ivars, size_t nelems,            \
-                                                        size_t *indices, const int *status,    \
-                                                        int cmp, TYPE cmp_value) {             \
-        return memheap_shmem_wait(ivars, nelems, indices, status, cmp, NULL,                   \
-                                  (uint64_t)cmp_value, KIND, 2,                                \
-                                  "shmem_" #NAME "_wait_until_some");                          \
+    static inline size_t shmem_##NAME##_wait_until_some(TYPE *ivars, size_t nelems,             \
+                                                        size_t *indices, const int *status,     \
+                                                        int cmp, TYPE cmp_value) {              \
+        return memheap_shmem_wait_vars(ivars, nelems, indices, status, cmp, NULL,               \
+                                       (uint64_t)cmp_value, KIND, 2,                            \
+                                       "shmem_" #NAME "_wait_until_some");                      \
     }                                                                                           \
-    static inline void shmem_##NAME##_wait_until_all_vector(TYPE *ivars, size_t nelems,        \
-                                                            const int *status, int cmp,        \
-                                                            TYPE *cmp_values) {                \
-        (void)memheap_shmem_wait(ivars, nelems, NULL, status, cmp, cmp_values, 0, KIND, 0,     \
-                                 "shmem_" #NAME "_wait_until_all_vector");                     \
+    static inline void shmem_##NAME##_wait_until_all_vector(TYPE *ivars, size_t nelems,         \
+                                                            const int *status, int cmp,         \
+                                                            TYPE *cmp_values) {                 \
+        (void)memheap_shmem_wait_vars(ivars, nelems, NULL, status, cmp, cmp_values, 0, KIND,    \
+                                      0, "shmem_" #NAME "_wait_until_all_vector");              \
     }                                                                                           \
-    static inline size_t shmem_##NAME##_wait_until_any_vector(TYPE *ivars, size_t nelems,      \
-                                                              const int *status, int cmp,      \
-                                                              TYPE *cmp_values) {              \
-        return memheap_shmem_wait(ivars, nelems, NULL, status, cmp, cmp_values, 0, KIND, 1,    \
-                                  "shmem_" #NAME "_wait_until_any_vector");                    \
+    static inline size_t shmem_##NAME##_wait_until_any_vector(TYPE *ivars, size_t nelems,       \
+                                                              const int *status, int cmp,       \
+                                                              TYPE *cmp_values) {               \
+        return memheap_shmem_wait_vars(ivars, nelems, NULL, status, cmp, cmp_values, 0, KIND,   \
+                                       1, "shmem_" #NAME "_wait_until_any_vector");             \
     }                                                                                           \
-    static inline size_t shmem_##NAME##_wait_until_some_vector(                                 \
-        TYPE *ivars, size_t nelems, size_t *indices, const int *status, int cmp,                \
-        TYPE *cmp_values) {                                                                     \
-        return memheap_shmem_wait(ivars, nelems, indices, status, cmp, cmp_values, 0, KIND, 2, \
-                                  "shmem_" #NAME "_wait_until_some_vector");                   \
+    static inline size_t shmem_##NAME##_wait_until_some_vector(TYPE *ivars, size_t nelems,      \
+                                                               size_t *indices,                 \
+                                                               const int *status, int cmp,      \
+                                                               TYPE *cmp_values) {              \
+        return memheap_shmem_wait_vars(ivars, nelems, indices, status, cmp, cmp_values, 0,      \
+                                       KIND, 2, "shmem_" #NAME "_wait_until_some_vector");      \
     }                                                                                           \
-    static inline int shmem_##NAME##_test_all(TYPE *ivars, size_t nelems, const int *status,   \
-                                              int cmp, TYPE cmp_value) {                       \
-        return (int)memheap_shmem_wait(ivars, nelems, NULL, status, cmp, NULL,                 \
-                                       (uint64_t)cmp_value, KIND, 3,                           \
-                                       "shmem_" #NAME "_test_all");                            \
+    static inline int shmem_##NAME##_test_all(TYPE *ivars, size_t nelems, const int *status,    \
+                                              int cmp, TYPE cmp_value) {                        \
+        return (int)memheap_shmem_wait_vars(ivars, nelems, NULL, status, cmp, NULL,             \
+                                            (uint64_t)cmp_value, KIND, 3,                       \
+                                            "shmem_" #NAME "_test_all");                        \
     }                                                                                           \
-    static inline size_t shmem_##NAME##_test_any(TYPE *ivars, size_t nelems, const int *status,\
-                                                 int cmp, TYPE cmp_value) {                    \
-        return memheap_shmem_wait(ivars, nelems, NULL, status, cmp, NULL, (uint64_t)cmp_value, \
-                                  KIND, 4, "shmem_" #NAME "_test_any");                        \
+    static inline size_t shmem_##NAME##_test_any(TYPE *ivars, size_t nelems,                    \
+                                                 const int *status, int cmp, TYPE cmp_value) {  \
+        return memheap_shmem_wait_vars(ivars, nelems, NULL, status, cmp, NULL,                  \
+                                       (uint64_t)cmp_value, KIND, 4,                            \
+                                       "shmem_" #NAME "_test_any");                             \
     }                                                                                           \
-    static inline size_t shmem_##NAME##_test_some(TYPE *ivars, size_t nelems, size_t *indices, \
-                                                  const int *status, int cmp,                  \
-                                                  TYPE cmp_value) {                            \
-        return memheap_shmem_wait(ivars, nelems, indices, status, cmp, NULL,                   \
-                                  (uint64_t)cmp_value, KIND, 5, "shmem_" #NAME "_test_some");  \
+    static inline size_t shmem_##NAME##_test_some(TYPE *ivars, size_t nelems, size_t *indices,  \
+                                                  const int *status, int cmp,                   \
+                                                  TYPE cmp_value) {                             \
+        return memheap_shmem_wait_vars(ivars, nelems, indices, status, cmp, NULL,               \
+                                       (uint64_t)cmp_value, KIND, 5,                            \
+                                       "shmem_" #NAME "_test_some");                            \
     }                                                                                           \
-    static inline int shmem_##NAME##_test_all_vector(TYPE *ivars, size_t nelems,               \
-                                                     const int *status, int cmp,               \
-                                                     TYPE *cmp_values) {                       \
-        return (int)memheap_shmem_wait(ivars, nelems, NULL, status, cmp, cmp_values, 0, KIND,  \
-                                       3, "shmem_" #NAME "_test_all_vector");                  \
+    static inline int shmem_##NAME##_test_all_vector(TYPE *ivars, size_t nelems,                \
+                                                     const int *status, int cmp,                \
+                                                     TYPE *cmp_values) {                        \
+        return (int)memheap_shmem_wait_vars(ivars, nelems, NULL, status, cmp, cmp_values, 0,    \
+                                            KIND, 3, "shmem_" #NAME "_test_all_vector");        \
     }                                                                                           \
-    static inline size_t shmem_##NAME##_test_any_vector(TYPE *ivars, size_t nelems,            \
-                                                        const int *status, int cmp,            \
-                                                        TYPE *cmp_values) {                    \
-        return memheap_shmem_wait(ivars, nelems, NULL, status, cmp, cmp_values, 0, KIND, 4,    \
-                                  "shmem_" #NAME "_test_any_vector");                          \
+    static inline size_t shmem_##NAME##_test_any_vector(TYPE *ivars, size_t nelems,             \
+                                                        const int *status, int cmp,             \
+                                                        TYPE *cmp_values) {                     \
+        return memheap_shmem_wait_vars(ivars, nelems, NULL, status, cmp, cmp_values, 0, KIND,   \
+                                       4, "shmem_" #NAME "_test_any_vector");                   \
     }                                                                                           \
-    static inline size_t shmem_##NAME##_test_some_vector(TYPE *ivars, size_t nelems,           \
-                                                         size_t *indices, const int *status,   \
-                                                         int cmp, TYPE *cmp_values) {          \
-        return memheap_shmem_wait(ivars, nelems, indices, status, cmp, cmp_values, 0, KIND, 5, \
-                                  "shmem_" #NAME "_test_some_vector");                         \
+    static inline size_t shmem_##NAME##_test_some_vector(TYPE *ivars, size_t nelems,            \
+                                                         size_t *indices, const int *status,    \
+                                                         int cmp, TYPE *cmp_values) {           \
+        return memheap_shmem_wait_vars(ivars, nelems, indices, status, cmp, cmp_values, 0,      \
+                                       KIND, 5, "shmem_" #NAME "_test_some_vector");            \
     }
 
 MEMHEAP_SHMEM_P2P_TYPES(MEMHEAP_SHMEM_DEFINE_P2P15)

@@ -13,7 +13,7 @@
 
 use std::ffi::{c_char, c_int, c_long, c_void};
 
-use memheap_std::runtime::{Runtime, Team};
+use memheap_std::runtime::{say, Runtime, Team};
 
 use crate::shmem::{fatal, routine_name, rt};
 use crate::team::team_of;
@@ -61,10 +61,10 @@ fn bytes(routine: &str, nelems: usize, elem: usize) -> usize {
 fn team_or_none(r: &Runtime, team: *const c_void, routine: &str) -> Option<Team> {
     let t = team_of(r, team);
     if t.is_none() && std::env::var_os("SHMEM_DEBUG").is_some() {
-        eprintln!(
+        say(&format!(
             "memheap: PE {}: {routine}: {team:p} is not a valid team; returning nonzero",
             r.my_pe()
-        );
+        ));
     }
     t
 }

@@ -4,7 +4,9 @@
 //! Built as `libmemheap.so` and `libmemheap.a`; headers in `include/`.
 #![deny(missing_docs)]
 
-pub mod embed;
+/// `memheap.h`: the allocator alone (crate `memheap-embed`, linked in so that `libmemheap`
+/// exports its `memheap_*` symbols too).
+pub use memheap_embed as embed;
 pub mod shmem;
 
 pub mod amo;

@@ -3,11 +3,14 @@
 //! `shmem_TYPE_wait_until` (whose inline routine tests once, then calls here), and
 //! `shmem_signal_wait_until`.
 //!
-//! The typed inline routines of `shmem.h` call [`memheap_shmem_wait`] with the element width
+//! The typed inline routines of `shmem.h` call [`memheap_shmem_wait_vars`] with the element width
 //! and signedness; it reads each variable with an atomic load (acquire) and compares as the
 //! C type would. Every blocking form waits through the runtime's one wait loop,
-//! [`Runtime::wait_until`](memheap_std::runtime::Runtime::wait_until), which notices a
-//! `global_exit` and dead peers.
+//! [`Runtime::wait_until`](memheap_std::runtime::Runtime::wait_until), which runs the
+//! runtime's watch: the job's end (`shmem_global_exit`, an error elsewhere), a peer gone
+//! without finalize, or a wait no other PE can end any more (every other PE finalizing or
+//! blocked itself) ends the wait. A test that fails counts towards the same watch, as the
+//! typed `shmem_TYPE_test` does.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{
@@ -15,12 +18,12 @@ use std::sync::atomic::{
     Ordering::{Acquire, Relaxed},
 };
 
-/// Where the next `any` scan starts (see [`memheap_shmem_wait`]).
+/// Where the next `any` scan starts (see [`memheap_shmem_wait_vars`]).
 static ROTATION: AtomicUsize = AtomicUsize::new(0);
 
-use crate::shmem::{fatal, routine_name, rt, running};
+use crate::shmem::{fatal, point_to_point, routine_name, rt, running, test_failed};
 
-/// Modes of [`memheap_shmem_wait`].
+/// Modes of [`memheap_shmem_wait_vars`].
 const WAIT_ALL: c_int = 0;
 const WAIT_ANY: c_int = 1;
 const WAIT_SOME: c_int = 2;
@@ -128,7 +131,7 @@ impl Kind {
 /// `indices` valid for `nelems` writes in the `some` modes.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn memheap_shmem_wait(
+pub unsafe extern "C" fn memheap_shmem_wait_vars(
     ivars: *mut c_void,
     nelems: usize,
     indices: *mut usize,
@@ -211,7 +214,7 @@ pub unsafe extern "C" fn memheap_shmem_wait(
     };
     match mode {
         WAIT_ALL => {
-            r.wait_until(|| scan(false).2);
+            r.wait_until(point_to_point(), &name, || scan(false).2);
             0
         }
         WAIT_ANY | TEST_ANY => {
@@ -220,10 +223,12 @@ pub unsafe extern "C" fn memheap_shmem_wait(
             }
             let mut found = scan(false).1;
             if mode == WAIT_ANY {
-                r.wait_until(|| {
+                r.wait_until(point_to_point(), &name, || {
                     found = scan(false).1;
                     found.is_some()
                 });
+            } else if found.is_none() {
+                test_failed(&name);
             }
             found.unwrap_or(usize::MAX)
         }
@@ -233,14 +238,22 @@ pub unsafe extern "C" fn memheap_shmem_wait(
             }
             let mut count = scan(true).0;
             if mode == WAIT_SOME {
-                r.wait_until(|| {
+                r.wait_until(point_to_point(), &name, || {
                     count = scan(true).0;
                     count > 0
                 });
+            } else if count == 0 {
+                test_failed(&name);
             }
             count
         }
-        TEST_ALL => scan(false).2 as usize,
+        TEST_ALL => {
+            let all = scan(false).2;
+            if !all {
+                test_failed(&name);
+            }
+            all as usize
+        }
         _ => fatal(&name(), format_args!("unknown wait mode {mode}")),
     }
 }
@@ -270,7 +283,7 @@ pub unsafe extern "C" fn shmem_signal_wait_until(
         Err(e) => fatal(NAME, format_args!("sig_addr: {e}")),
     };
     let mut seen = 0;
-    r.wait_until(|| {
+    r.wait_until(point_to_point(), &|| NAME.to_string(), || {
         seen = sig.load(Acquire);
         compare(seen as i128, cmp, cmp_value as i128) == Some(true)
     });

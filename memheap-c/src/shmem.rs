@@ -9,13 +9,13 @@
 //! allocation may come from any thread at once; collective calls must be made in the same
 //! order on every PE, as the specification orders them.
 
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_char, c_int, c_long, c_void};
 use std::io::Write;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicI32, AtomicU8, Ordering};
 
-use memheap_std::runtime::{self, Runtime};
+use memheap_std::runtime::{self, say, Awaiting, Runtime, Watch};
 
 /// `SHMEM_THREAD_SINGLE`.
 pub const SHMEM_THREAD_SINGLE: c_int = 0;
@@ -28,6 +28,11 @@ pub const SHMEM_THREAD_MULTIPLE: c_int = 3;
 pub const MAJOR: c_int = 1;
 /// `SHMEM_MINOR_VERSION`.
 pub const MINOR: c_int = 5;
+// memheap-info and SHMEM_INFO print memheap_std's copy of the version.
+const _: () = assert!(
+    MAJOR as u32 == memheap_std::info::OPENSHMEM_VERSION.0
+        && MINOR as u32 == memheap_std::info::OPENSHMEM_VERSION.1
+);
 /// `SHMEM_VENDOR_STRING`, NUL-terminated.
 pub const VENDOR: &[u8] = b"memheap\0";
 /// `SHMEM_MAX_NAME_LEN`.
@@ -61,16 +66,17 @@ fn flush() {
     let _ = std::io::stderr().flush();
 }
 
-/// Print `msg` naming `routine` and end the job with status 1 (all PEs, through the runtime
-/// when there is one).
+/// Print `msg` naming `routine` (one line, one write) and end the job with status 1 (all PEs,
+/// through the runtime when there is one, which tells the launcher and the peers that the
+/// library ended it after an error).
 pub(crate) fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
     match running() {
-        Some(r) => eprintln!("memheap: PE {}: {routine}: {msg}", r.my_pe()),
-        None => eprintln!("memheap: {routine}: {msg}"),
+        Some(r) => say(&format!("memheap: PE {}: {routine}: {msg}", r.my_pe())),
+        None => say(&format!("memheap: {routine}: {msg}")),
     }
     flush();
     match running() {
-        Some(r) => r.global_exit(1),
+        Some(r) => r.fail_job(1),
         None => std::process::exit(1),
     }
 }
@@ -111,23 +117,6 @@ pub(crate) fn pe_index(r: &Runtime, pe: c_int, routine: impl Fn() -> String) -> 
     pe as usize
 }
 
-/// One table of every environment variable, printed by `SHMEM_INFO`.
-const INFO: &[(&str, &str)] = &[
-    ("SHMEM_SYMMETRIC_SIZE", "size of the symmetric heap per PE: integer or float with an optional k/K m/M g/G t/T suffix (default 256M)"),
-    ("SMA_SYMMETRIC_SIZE", "deprecated synonym of SHMEM_SYMMETRIC_SIZE, used only when that is unset"),
-    ("SHMEM_DEBUG", "any value: check that collective allocations get the same arguments on every PE, and report failed allocations with the size asked for, the bytes free and the largest free block"),
-    ("SHMEM_INFO", "any value: print this table at shmem_init (PE 0)"),
-    ("SHMEM_VERSION", "any value: print the library's name and OpenSHMEM version at shmem_init (PE 0)"),
-    ("MEMHEAP_COMPONENT", "heap components to consider: buddy, ptmalloc, a list, or ^name to exclude"),
-    ("MEMHEAP_<NAME>_PRIORITY", "override a component's priority (e.g. MEMHEAP_BUDDY_PRIORITY=200)"),
-    ("MEMHEAP_VERBOSE", "1: print each stage of component selection"),
-    ("MEMHEAP_BASE_ADDRESS", "address of the symmetric heap, the same on every PE (default 0x200000000000)"),
-    ("MEMHEAP_HUGEPAGES", "auto|on|off: back the heap with huge pages"),
-    ("MEMHEAP_CHECK_CALLS", "0|1: compare collective allocations across PEs (default: on with SHMEM_DEBUG and in debug builds)"),
-    ("MEMHEAP_RENDEZVOUS_TIMEOUT", "seconds a PE waits for its peers under mpirun/PMI (default 30)"),
-    ("MEMHEAP_JOB_ID", "names the rendezvous object under mpirun/PMI (default: the launcher's job id)"),
-];
-
 fn announce(r: &Runtime) {
     if r.my_pe() != 0 {
         return;
@@ -139,18 +128,20 @@ fn announce(r: &Runtime) {
         );
     }
     if std::env::var_os("SHMEM_INFO").is_some() {
-        println!(
-            "memheap {} (OpenSHMEM {MAJOR}.{MINOR}), heap component: {}",
-            env!("CARGO_PKG_VERSION"),
-            r.component()
+        // The heap as it is and every variable with its value in effect (memheap_std::info).
+        let (base, bytes) = r.heap_range();
+        let (component, huge_pages) = r.heap_description().unwrap_or_default();
+        let running = memheap_std::info::Running {
+            n_pes: r.n_pes(),
+            base: base as u64,
+            bytes: bytes as u64,
+            huge_pages,
+            component,
+        };
+        print!(
+            "{}",
+            memheap_std::info::shmem_info(memheap_std::env::process_env, &running)
         );
-        println!("environment variables:");
-        for (name, meaning) in INFO {
-            let value = std::env::var(name)
-                .map(|v| format!(" = {v:?}"))
-                .unwrap_or_default();
-            println!("  {name}{value}: {meaning}");
-        }
     }
     flush();
 }
@@ -175,9 +166,50 @@ pub extern "C" fn shmem_init() {
     // SAFETY: state is NEVER, so no reader exists yet, and calls do not overlap (see Global).
     unsafe { *G.rt.get() = Some(r) };
     G.state.store(RUNNING, Ordering::Release);
+    register_implicit_finalize();
     if let Some(r) = running() {
         announce(r);
     }
+}
+
+/// The implicit finalize: a program that returns from `main` (or calls `exit(0)`) without
+/// `shmem_finalize` is finalized at exit, barrier included, so its peers can still reach its
+/// memory until they are done too. A failing exit status (or a `shmem_global_exit`) skips it:
+/// the job is ending, and waiting for peers could hang it.
+extern "C" fn implicit_finalize(status: c_int, _arg: *mut c_void) {
+    if let Some(r) = running() {
+        r.finalize_at_exit(status);
+        G.state.store(FINALIZED, Ordering::Release);
+    }
+}
+
+#[cfg(target_env = "gnu")]
+extern "C" {
+    /// glibc's `on_exit`: like `atexit`, and the handler gets the exit status.
+    fn on_exit(function: extern "C" fn(c_int, *mut c_void), arg: *mut c_void) -> c_int;
+}
+
+#[cfg(target_env = "gnu")]
+fn register_implicit_finalize() {
+    // SAFETY: registers a handler with the signature on_exit expects; it touches only the
+    // runtime, which lives in a static.
+    unsafe { on_exit(implicit_finalize, ptr::null_mut()) };
+}
+
+#[cfg(not(target_env = "gnu"))]
+fn register_implicit_finalize() {
+    extern "C" fn at_exit() {
+        // Without on_exit the status is unknown: finalize as for a normal exit.
+        implicit_finalize(0, ptr::null_mut());
+    }
+    // SAFETY: registers a plain `extern "C" fn()` handler.
+    unsafe { libc_atexit(at_exit) };
+}
+
+#[cfg(not(target_env = "gnu"))]
+extern "C" {
+    #[link_name = "atexit"]
+    fn libc_atexit(cb: extern "C" fn()) -> c_int;
 }
 
 /// `shmem_init_thread`: as `shmem_init`; provides the level requested (up to
@@ -257,11 +289,11 @@ fn query_pe(r: &Runtime, pe: c_int, routine: &str) -> Option<usize> {
         return Some(pe as usize);
     }
     if std::env::var_os("SHMEM_DEBUG").is_some() {
-        eprintln!(
+        say(&format!(
             "memheap: PE {}: {routine}: PE {pe} is out of range (the job has PEs 0..{}); answering as not accessible",
             r.my_pe(),
             r.n_pes() - 1
-        );
+        ));
     }
     None
 }
@@ -374,7 +406,7 @@ fn free_named(p: *mut c_void, routine: &str) {
     };
     let r = rt(routine);
     if let Err(e) = r.free(Some(p)) {
-        eprintln!("memheap: PE {}: {routine}({p:p}): {e}", r.my_pe());
+        say(&format!("memheap: PE {}: {routine}({p:p}): {e}", r.my_pe()));
     }
 }
 
@@ -472,14 +504,99 @@ pub extern "C" fn shmem_fence() {
     rt("shmem_fence").fence();
 }
 
-/// The polling hint behind the inline `shmem_TYPE_wait_until`: spin briefly, then give the
-/// core away (PEs may outnumber cores).
-#[no_mangle]
-pub extern "C" fn memheap_shmem_wait_hint() {
+/// `memheap_shmem_watch_t` of `shmem.h`: one wait loop's state, zeroed before the loop.
+pub type WaitState = Watch;
+
+/// What a point-to-point wait of this process waits for: a change only another PE makes,
+/// unless threads of this PE may make it too (`SHMEM_THREAD_MULTIPLE`).
+pub(crate) fn point_to_point() -> Awaiting {
+    if G.thread_level.load(Ordering::Relaxed) == SHMEM_THREAD_MULTIPLE {
+        Awaiting::Anything
+    } else {
+        Awaiting::Peers
+    }
+}
+
+/// Spin briefly, then give the core away (PEs may outnumber cores).
+fn pause() {
     for _ in 0..32 {
         std::hint::spin_loop();
     }
     std::thread::yield_now();
+}
+
+/// `memheap_shmem_wait`: one round of a wait loop written in C (called between tests of its
+/// condition, with a watch zeroed before the loop; programs built with an earlier `shmem.h`
+/// have their `shmem_TYPE_wait_until` call it). It runs the runtime's watch
+/// ([`Runtime::watch`]: the end of the job, a peer gone without finalize, a wait no PE can end
+/// any more), then pauses briefly. The blocking waits of this `shmem.h` wait inside the library
+/// instead (`memheap_shmem_wait_vars`, over [`Runtime::wait_until`], which runs the same
+/// watch).
+///
+/// # Safety
+/// `watch` is NULL or valid for reads and writes; `routine` is NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_shmem_wait(watch: *mut WaitState, routine: *const c_char) {
+    if let Some(r) = running() {
+        let what = || routine_name(routine, "a wait");
+        // SAFETY: valid for reads and writes when not NULL (contract).
+        match unsafe { watch.as_mut() } {
+            Some(w) => r.watch(w, point_to_point(), &what),
+            None => THREAD_WATCH.with(|t| {
+                let mut w = t.get();
+                r.watch(&mut w, Awaiting::Anything, &what);
+                t.set(w);
+            }),
+        }
+    }
+    pause();
+}
+
+thread_local! {
+    /// The watch of waits that bring no state of their own (test loops, old callers).
+    static THREAD_WATCH: Cell<Watch> = const { Cell::new(Watch::new()) };
+    /// Failed `shmem_TYPE_test` calls of this thread.
+    static FAILED_TESTS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// `memheap_shmem_test_failed`: called by the inline `shmem_TYPE_test` when its comparison
+/// fails, since a test loop is a wait too. Every 64th failure runs the runtime's watch (the end
+/// of the job, a peer gone without finalize; a test loop may stop by itself, so it is never
+/// judged hopeless) and gives the core away.
+///
+/// # Safety
+/// `routine` is NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_shmem_test_failed(routine: *const c_char) {
+    test_failed(&|| routine_name(routine, "shmem_test"));
+}
+
+/// The body of [`memheap_shmem_test_failed`], also run by every other test routine whose test
+/// fails (`shmem_TYPE_test_{all,any,some}[_vector]`, `shmem_test_lock`).
+pub(crate) fn test_failed(what: &dyn Fn() -> String) {
+    let n = FAILED_TESTS.with(|c| {
+        let n = c.get().wrapping_add(1);
+        c.set(n);
+        n
+    });
+    if n % 64 == 0 {
+        if let Some(r) = running() {
+            THREAD_WATCH.with(|t| {
+                let mut w = t.get();
+                r.watch(&mut w, Awaiting::Anything, what);
+                t.set(w);
+            });
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// The polling hint of earlier `shmem.h` versions: [`memheap_shmem_wait`] without a state of
+/// its own.
+#[no_mangle]
+pub extern "C" fn memheap_shmem_wait_hint() {
+    // SAFETY: NULL watch and routine are allowed.
+    unsafe { memheap_shmem_wait(ptr::null_mut(), ptr::null()) }
 }
 
 // ---- RMA -------------------------------------------------------------------------------------
@@ -553,8 +670,9 @@ enum Dir {
 }
 
 /// The body of `memheap_shmem_iput` / `memheap_shmem_iget`: `nelems` elements of `elem_size`
-/// bytes, `dst` and `sst` strides in elements (address arithmetic wraps; a wrapped address is
-/// not symmetric and is reported as such).
+/// bytes, `dst` and `sst` strides in elements. Every element's address is computed with
+/// overflow checks: a stride that leaves the address space is an error naming the routine,
+/// before anything is copied.
 ///
 /// # Safety
 /// The local side valid for the strided accesses; the remote side symmetric (checked).
@@ -580,14 +698,37 @@ unsafe fn strided(
         None => rt(&name()),
     };
     let pe = pe_index(r, pe, name);
-    let e = elem_size as isize;
-    for i in 0..nelems as isize {
+    // The byte offset of element `i` of a strided array at `base`, if the element lies in the
+    // address space.
+    let offset = |base: usize, stride: isize, i: usize| -> Option<isize> {
+        let step = isize::try_from(i)
+            .ok()?
+            .checked_mul(stride)?
+            .checked_mul(isize::try_from(elem_size).ok()?)?;
+        base.checked_add_signed(step)?.checked_add(elem_size)?;
+        Some(step)
+    };
+    if nelems > 0
+        && (offset(dest as usize, dst, nelems - 1).is_none()
+            || offset(source as usize, sst, nelems - 1).is_none())
+    {
+        fatal(
+            &name(),
+            format_args!(
+                "{nelems} elements of {elem_size} bytes with strides {dst} (dest) and {sst} \
+                 (source) do not fit in the address space"
+            ),
+        );
+    }
+    for i in 0..nelems {
+        // In range: the last element's offsets were checked, and the others lie between 0 and
+        // them.
         let d = dest
             .cast::<u8>()
-            .wrapping_offset(i.wrapping_mul(dst).wrapping_mul(e));
+            .wrapping_offset(offset(dest as usize, dst, i).unwrap_or(0));
         let s = source
             .cast::<u8>()
-            .wrapping_offset(i.wrapping_mul(sst).wrapping_mul(e));
+            .wrapping_offset(offset(source as usize, sst, i).unwrap_or(0));
         // SAFETY: forwarded contract, element by element; the runtime checks the remote side.
         let done = unsafe {
             match dir {

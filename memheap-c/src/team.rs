@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::ffi::{c_int, c_long, c_void};
 use std::sync::{PoisonError, RwLock};
 
-use memheap_std::runtime::{PeSet, Runtime, Team};
+use memheap_std::runtime::{say, PeSet, Runtime, Team};
 
 use crate::shmem::{fatal, rt, running};
 
@@ -140,7 +140,7 @@ pub(crate) fn ctx_valid(ctx: *const c_void) -> bool {
 
 fn debug(r: &Runtime, routine: &str, msg: std::fmt::Arguments<'_>) {
     if std::env::var_os("SHMEM_DEBUG").is_some() {
-        eprintln!("memheap: PE {}: {routine}: {msg}", r.my_pe());
+        say(&format!("memheap: PE {}: {routine}: {msg}", r.my_pe()));
     }
 }
 

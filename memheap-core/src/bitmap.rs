@@ -4,154 +4,86 @@
 //! that word is non-zero. The top level is a single word. Finding the lowest set bit therefore
 //! reads one word per level — `O(log64 n)` — instead of scanning level 0.
 //!
-//! The bitmap does not own its words: a [`Layout`] says where each level starts inside a slice
-//! that the heap's metadata storage provides. Plain `u64` words were chosen over `bitvec`: they
-//! are what the summary levels need (`trailing_zeros` on whole words), they pass Miri, and
-//! `bitvec` does not (see `DECISIONS.md`).
+//! A bitmap is described by a [`Map`]: its first word and its item count. The levels follow one
+//! another from level 0 up; level `l` has `ceil(n / 64^(l+1))` words, so every level's start is
+//! computed with shifts and adds and the heap keeps one word index per order, not a table per
+//! level. Plain `u64` words were chosen over `bitvec`: the summary levels need whole-word
+//! `trailing_zeros`, and `bitvec` fails Miri.
+//!
+//! The heap keeps every map inside its metadata slice (checked once, in `BuddyHeap::new`), so
+//! the hot-path functions index without bounds checks; each one re-checks with
+//! `debug_assert!`s.
 
 /// Most levels a bitmap can have: 64^11 > 2^64 items.
-pub const MAX_LEVELS: usize = 11;
+pub(crate) const MAX_LEVELS: usize = 11;
 
-/// Where the levels of one hierarchical bitmap live inside a word slice.
+/// Where one hierarchical bitmap lives inside a word slice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Layout {
-    /// Number of items (level-0 bits).
+pub(crate) struct Map {
+    /// First word of level 0.
+    pub base: usize,
+    /// Number of items (level-0 bits); at least 1.
     pub bits: u64,
-    /// Number of levels in use (at least 1 when `bits > 0`).
-    pub levels: u8,
-    /// Start word of each level inside the storage slice.
-    pub base: [usize; MAX_LEVELS],
 }
 
-impl Layout {
-    /// An empty bitmap (no items, no words).
-    pub const EMPTY: Layout = Layout {
-        bits: 0,
-        levels: 0,
-        base: [0; MAX_LEVELS],
-    };
-
-    /// Words needed for `bits` items across all levels (`const`, so storage can be sized
-    /// statically).
-    pub const fn words_for(bits: u64) -> usize {
-        if bits == 0 {
-            return 0;
-        }
-        let mut total = 0usize;
-        let mut n = bits;
-        loop {
-            let words = n.div_ceil(64);
-            total += words as usize;
-            if words == 1 {
-                return total;
-            }
-            n = words;
-        }
+/// Words of level `level` for `bits` items (`bits >= 1`).
+#[inline(always)]
+const fn level_words(bits: u64, level: u32) -> usize {
+    let shift = 6 * (level + 1);
+    if shift >= 64 {
+        1
+    } else {
+        (((bits - 1) >> shift) + 1) as usize
     }
+}
 
-    /// Lay out a bitmap of `bits` items starting at word `start`; returns the layout and the
-    /// first word after it.
-    pub const fn new(bits: u64, start: usize) -> (Layout, usize) {
-        let mut layout = Layout::EMPTY;
-        layout.bits = bits;
-        if bits == 0 {
-            return (layout, start);
+/// Words needed for `bits` items across all levels (`const`, so storage can be sized
+/// statically). 0 for no items.
+pub(crate) const fn words_for(bits: u64) -> usize {
+    if bits == 0 {
+        return 0;
+    }
+    let mut total = 0usize;
+    let mut level = 0;
+    loop {
+        let w = level_words(bits, level);
+        total += w;
+        if w == 1 {
+            return total;
         }
-        let mut at = start;
-        let mut n = bits;
+        level += 1;
+    }
+}
+
+impl Map {
+    /// The start word of every level, and the number of levels.
+    #[inline(always)]
+    fn levels(&self) -> ([usize; MAX_LEVELS], usize) {
+        let mut bases = [0usize; MAX_LEVELS];
+        let mut at = self.base;
         let mut level = 0;
         loop {
-            let words = n.div_ceil(64);
-            layout.base[level] = at;
-            at += words as usize;
+            bases[level] = at;
+            let w = level_words(self.bits, level as u32);
             level += 1;
-            if words == 1 {
-                break;
+            if w == 1 || level == MAX_LEVELS {
+                return (bases, level);
             }
-            n = words;
+            at += w;
         }
-        layout.levels = level as u8;
-        (layout, at)
+    }
+
+    /// One past the last word of the bitmap.
+    pub(crate) const fn end(&self) -> usize {
+        self.base + words_for(self.bits)
     }
 }
 
-/// Is item `i` set? `i` must be `< layout.bits`.
+/// Is item `i` set? (`i < map.bits`.)
 #[inline]
-pub fn test(words: &[u64], layout: &Layout, i: u64) -> bool {
-    debug_assert!(i < layout.bits);
-    words[layout.base[0] + (i >> 6) as usize] & (1 << (i & 63)) != 0
-}
-
-/// Set item `i` (which must be clear), updating the summary levels.
-#[inline]
-pub fn set(words: &mut [u64], layout: &Layout, i: u64) {
-    debug_assert!(i < layout.bits);
-    let mut idx = i;
-    for level in 0..layout.levels as usize {
-        let w = &mut words[layout.base[level] + (idx >> 6) as usize];
-        let was = *w;
-        *w = was | (1 << (idx & 63));
-        if was != 0 {
-            break;
-        }
-        idx >>= 6;
-    }
-}
-
-/// Clear item `i` (which must be set), updating the summary levels.
-#[inline]
-pub fn clear(words: &mut [u64], layout: &Layout, i: u64) {
-    debug_assert!(i < layout.bits);
-    let mut idx = i;
-    for level in 0..layout.levels as usize {
-        let w = &mut words[layout.base[level] + (idx >> 6) as usize];
-        *w &= !(1 << (idx & 63));
-        if *w != 0 {
-            break;
-        }
-        idx >>= 6;
-    }
-}
-
-/// The lowest set item, or `None`. Reads one word per level.
-#[inline]
-pub fn first(words: &[u64], layout: &Layout) -> Option<u64> {
-    if layout.levels == 0 {
-        return None;
-    }
-    let top = layout.levels as usize - 1;
-    let w = words[layout.base[top]];
-    if w == 0 {
-        return None;
-    }
-    let mut idx = w.trailing_zeros() as u64;
-    let mut level = top;
-    while level > 0 {
-        level -= 1;
-        let w = words[layout.base[level] + idx as usize];
-        debug_assert!(w != 0, "summary bit set over an empty word");
-        idx = (idx << 6) | w.trailing_zeros() as u64;
-    }
-    Some(idx)
-}
-
-// --- unchecked forms for the heap's hot path ------------------------------------------------
-//
-// The heap builds its layouts with `Layout::new` (levels consecutive, the top level one word)
-// over its own metadata slice and checks at construction that the last word of every layout
-// lies inside it (`fits`); with that invariant, and an item index below
-// `layout.bits`, every word these functions touch is in bounds, so they skip the bounds checks.
-// Each one re-checks the invariant with `debug_assert!`s.
-
-/// Word `at` of `words`, unchecked.
-///
-/// # Safety
-/// `at < words.len()`.
-#[inline(always)]
-unsafe fn word(words: &[u64], at: usize) -> u64 {
-    debug_assert!(at < words.len());
-    // SAFETY: the caller guarantees `at < words.len()`.
-    unsafe { *words.get_unchecked(at) }
+pub(crate) fn test(words: &[u64], map: &Map, i: u64) -> bool {
+    debug_assert!(i < map.bits);
+    words[map.base + (i >> 6) as usize] & (1 << (i & 63)) != 0
 }
 
 /// Word `at` of `words`, mutable and unchecked.
@@ -165,144 +97,125 @@ unsafe fn word_mut(words: &mut [u64], at: usize) -> &mut u64 {
     unsafe { words.get_unchecked_mut(at) }
 }
 
-/// Start word of `level`, unchecked.
+/// Word `at` of `words`, unchecked.
 ///
 /// # Safety
-/// `level < layout.levels` (which is at most [`MAX_LEVELS`]).
+/// `at < words.len()`.
 #[inline(always)]
-unsafe fn base(layout: &Layout, level: usize) -> usize {
-    debug_assert!(level < layout.levels as usize && level < MAX_LEVELS);
-    // SAFETY: `level < layout.levels <= MAX_LEVELS`, the length of `base`.
-    unsafe { *layout.base.get_unchecked(level) }
-}
-
-/// Does every word of `layout` lie inside a slice of `len` words?
-#[inline]
-pub const fn fits(layout: &Layout, len: usize) -> bool {
-    layout.levels == 0 || layout.base[layout.levels as usize - 1] < len
+unsafe fn word(words: &[u64], at: usize) -> u64 {
+    debug_assert!(at < words.len());
+    // SAFETY: the caller guarantees `at < words.len()`.
+    unsafe { *words.get_unchecked(at) }
 }
 
 /// [`test`] without bounds checks.
 ///
 /// # Safety
-/// `layout` made by [`Layout::new`], `i < layout.bits` and [`fits`]`(layout, words.len())`.
+/// `i < map.bits` and `map.end() <= words.len()`.
 #[inline(always)]
-pub(crate) unsafe fn test_unchecked(words: &[u64], layout: &Layout, i: u64) -> bool {
-    debug_assert!(i < layout.bits && fits(layout, words.len()));
-    // SAFETY: `i < bits` means `levels >= 1` and word `i / 64` of level 0 exists; it lies
-    // inside `words` because the layout fits.
-    unsafe { word(words, base(layout, 0) + (i >> 6) as usize) & (1 << (i & 63)) != 0 }
+pub(crate) unsafe fn test_unchecked(words: &[u64], map: &Map, i: u64) -> bool {
+    debug_assert!(i < map.bits && map.end() <= words.len());
+    // SAFETY: word `i / 64` of level 0 exists (`i < bits`) and lies inside `words`.
+    unsafe { word(words, map.base + (i >> 6) as usize) & (1 << (i & 63)) != 0 }
 }
 
-/// [`set`] without bounds checks.
+/// Set item `i` (which must be clear), updating the summary levels. Returns whether the bitmap
+/// was empty before.
 ///
 /// # Safety
-/// `layout` made by [`Layout::new`], `i < layout.bits` and [`fits`]`(layout, words.len())`.
+/// `i < map.bits` and `map.end() <= words.len()`.
 #[inline(always)]
-pub(crate) unsafe fn set_unchecked(words: &mut [u64], layout: &Layout, i: u64) {
-    debug_assert!(i < layout.bits && fits(layout, words.len()));
+pub(crate) unsafe fn set_unchecked(words: &mut [u64], map: &Map, i: u64) -> bool {
+    debug_assert!(i < map.bits && map.end() <= words.len());
     let mut idx = i;
-    for level in 0..layout.levels as usize {
-        // SAFETY: `level < levels`; `idx` is an item of this level (the word index of the
-        // level below), so its word exists and lies inside `words` because the layout fits.
-        let w = unsafe { word_mut(words, base(layout, level) + (idx >> 6) as usize) };
+    let mut at = map.base;
+    let mut m = map.bits - 1;
+    loop {
+        let nw = (m >> 6) as usize + 1;
+        // SAFETY: `idx` is an item of this level (the word index of the level below), so
+        // `idx / 64 < nw` and the word lies inside the map, which lies inside `words`.
+        let w = unsafe { word_mut(words, at + (idx >> 6) as usize) };
         let was = *w;
         *w = was | (1 << (idx & 63));
         if was != 0 {
-            break;
+            return false;
         }
+        if nw == 1 {
+            return true;
+        }
+        at += nw;
         idx >>= 6;
+        m >>= 6;
     }
 }
 
-/// Set item `i` of a bitmap in which no item is set: every word on its path up the levels
-/// becomes exactly its bit (no reads).
+/// Clear item `i` (which must be set), updating the summary levels. Returns whether the bitmap
+/// is empty now.
 ///
 /// # Safety
-/// `layout` made by [`Layout::new`], `i < layout.bits`, [`fits`]`(layout, words.len())`,
-/// and no item is set.
+/// `i < map.bits` and `map.end() <= words.len()`.
 #[inline(always)]
-pub(crate) unsafe fn set_only(words: &mut [u64], layout: &Layout, i: u64) {
-    debug_assert!(i < layout.bits && fits(layout, words.len()));
-    debug_assert!(first(words, layout).is_none());
+pub(crate) unsafe fn clear_unchecked(words: &mut [u64], map: &Map, i: u64) -> bool {
+    debug_assert!(i < map.bits && map.end() <= words.len());
     let mut idx = i;
-    for level in 0..layout.levels as usize {
+    let mut at = map.base;
+    let mut m = map.bits - 1;
+    loop {
+        let nw = (m >> 6) as usize + 1;
         // SAFETY: as in `set_unchecked`.
-        unsafe { *word_mut(words, base(layout, level) + (idx >> 6) as usize) = 1 << (idx & 63) };
-        idx >>= 6;
-    }
-}
-
-/// [`clear`] without bounds checks.
-///
-/// # Safety
-/// `layout` made by [`Layout::new`], `i < layout.bits` and [`fits`]`(layout, words.len())`.
-#[inline(always)]
-pub(crate) unsafe fn clear_unchecked(words: &mut [u64], layout: &Layout, i: u64) {
-    debug_assert!(i < layout.bits && fits(layout, words.len()));
-    let mut idx = i;
-    for level in 0..layout.levels as usize {
-        // SAFETY: as in `set_unchecked`.
-        let w = unsafe { word_mut(words, base(layout, level) + (idx >> 6) as usize) };
+        let w = unsafe { word_mut(words, at + (idx >> 6) as usize) };
         *w &= !(1 << (idx & 63));
         if *w != 0 {
-            break;
+            return false;
         }
+        if nw == 1 {
+            return true;
+        }
+        at += nw;
         idx >>= 6;
+        m >>= 6;
     }
 }
 
-/// Clear item `i`, the only item set: every word on its path up the levels becomes zero (no
-/// reads).
+/// The lowest set item, for a bitmap known to have one.
 ///
 /// # Safety
-/// `layout` made by [`Layout::new`], `i < layout.bits`, [`fits`]`(layout, words.len())`,
-/// and `i` is the only item set.
+/// `map.end() <= words.len()` and some item is set (so every summary bit on the way down
+/// points at a non-empty word that exists).
 #[inline(always)]
-pub(crate) unsafe fn clear_only(words: &mut [u64], layout: &Layout, i: u64) {
-    debug_assert!(i < layout.bits && fits(layout, words.len()));
-    debug_assert!(first(words, layout) == Some(i) && next(words, layout, i + 1).is_none());
-    let mut idx = i;
-    for level in 0..layout.levels as usize {
-        // SAFETY: as in `set_unchecked`.
-        unsafe { *word_mut(words, base(layout, level) + (idx >> 6) as usize) = 0 };
-        idx >>= 6;
-    }
-}
-
-/// [`first`] without bounds checks, for a bitmap known to have an item set.
-///
-/// # Safety
-/// `layout` made by [`Layout::new`], [`fits`]`(layout, words.len())`, and some item is set (so `levels >= 1` and every summary
-/// bit on the way down points at a non-empty word that exists).
-#[inline(always)]
-pub(crate) unsafe fn first_unchecked(words: &[u64], layout: &Layout) -> u64 {
-    debug_assert!(fits(layout, words.len()) && first(words, layout).is_some());
-    let mut level = layout.levels as usize - 1;
-    // SAFETY: `level < levels`; the top level is one word, inside `words` as the layout fits.
-    let mut idx = unsafe { word(words, base(layout, level)) }.trailing_zeros() as u64;
+pub(crate) unsafe fn first_unchecked(words: &[u64], map: &Map) -> u64 {
+    debug_assert!(map.end() <= words.len() && first(words, map).is_some());
+    let (bases, levels) = map.levels();
+    let mut level = levels - 1;
+    // SAFETY: the top level is one word inside `words`.
+    let mut idx = unsafe { word(words, bases[level]) }.trailing_zeros() as u64;
     while level > 0 {
         level -= 1;
         // SAFETY: `idx` is a set bit of the level above, so word `idx` of this level exists
         // (summary bits past a level's end are zero) and lies inside `words`.
-        let w = unsafe { word(words, base(layout, level) + idx as usize) };
+        let w = unsafe { word(words, bases[level] + idx as usize) };
         idx = (idx << 6) | w.trailing_zeros() as u64;
     }
     idx
 }
 
+/// The lowest set item, or `None`.
+pub(crate) fn first(words: &[u64], map: &Map) -> Option<u64> {
+    next(words, map, 0)
+}
+
 /// The lowest set item at or after `i`, or `None`. `O(levels)`: it climbs the summary levels
 /// only until a word has a set bit at or after the position, then descends reading one word per
 /// level, so empty stretches of level 0 are never scanned.
-pub fn next(words: &[u64], layout: &Layout, i: u64) -> Option<u64> {
-    if i >= layout.bits {
+pub(crate) fn next(words: &[u64], map: &Map, i: u64) -> Option<u64> {
+    if i >= map.bits {
         return None;
     }
-    let levels = layout.levels as usize;
+    let (bases, levels) = map.levels();
     let mut idx = i;
     let mut level = 0;
     loop {
-        let w = words[layout.base[level] + (idx >> 6) as usize] & (!0u64 << (idx & 63));
+        let w = words[bases[level] + (idx >> 6) as usize] & (!0u64 << (idx & 63));
         if w != 0 {
             idx = (idx & !63) | w.trailing_zeros() as u64;
             break;
@@ -313,62 +226,42 @@ pub fn next(words: &[u64], layout: &Layout, i: u64) -> Option<u64> {
             return None;
         }
         idx = (idx >> 6) + 1;
-        // Level `level` has one bit per word of the level below, which ends where this
-        // level starts.
-        if idx >= (layout.base[level] - layout.base[level - 1]) as u64 {
+        if idx >= level_words(map.bits, level as u32 - 1) as u64 {
             return None;
         }
     }
     while level > 0 {
         level -= 1;
-        let w = words[layout.base[level] + idx as usize];
+        let w = words[bases[level] + idx as usize];
         debug_assert!(w != 0, "summary bit set over an empty word");
         idx = (idx << 6) | w.trailing_zeros() as u64;
     }
     Some(idx)
 }
 
-/// Zero every word of the bitmap.
-pub fn reset(words: &mut [u64], layout: &Layout) {
-    if layout.levels == 0 {
-        return;
-    }
-    let start = layout.base[0];
-    let end = layout.base[layout.levels as usize - 1] + 1;
-    for w in &mut words[start..end] {
-        *w = 0;
-    }
-}
-
 /// Number of set items (level 0 only).
-pub fn count(words: &[u64], layout: &Layout) -> u64 {
-    if layout.levels == 0 {
-        return 0;
-    }
-    let n = layout.bits.div_ceil(64) as usize;
-    words[layout.base[0]..layout.base[0] + n]
+pub(crate) fn count(words: &[u64], map: &Map) -> u64 {
+    let n = map.bits.div_ceil(64) as usize;
+    words[map.base..map.base + n]
         .iter()
         .map(|w| w.count_ones() as u64)
         .sum()
 }
 
-/// Check that every summary bit equals "the word below is non-zero" and that no bit beyond
-/// `layout.bits` is set. Returns a description of the first inconsistency.
-pub fn check(words: &[u64], layout: &Layout) -> Result<(), &'static str> {
-    if layout.levels == 0 {
-        return Ok(());
-    }
-    let mut n = layout.bits;
-    for level in 0..layout.levels as usize {
+/// Check that every summary bit equals "the word below is non-zero" and that no bit beyond the
+/// end of a level is set. Returns a description of the first inconsistency.
+pub(crate) fn check(words: &[u64], map: &Map) -> Result<(), &'static str> {
+    let (bases, levels) = map.levels();
+    let mut n = map.bits;
+    for level in 0..levels {
         let nwords = n.div_ceil(64);
-        let base = layout.base[level];
-        // Bits past the end of this level must be zero.
+        let base = bases[level];
         let tail = n % 64;
         if tail != 0 && words[base + nwords as usize - 1] >> tail != 0 {
             return Err("bit set beyond the end of a bitmap level");
         }
-        if level + 1 < layout.levels as usize {
-            let up = layout.base[level + 1];
+        if level + 1 < levels {
+            let up = bases[level + 1];
             for w in 0..nwords {
                 let nonzero = words[base + w as usize] != 0;
                 let summary = words[up + (w >> 6) as usize] & (1 << (w & 63)) != 0;
@@ -386,90 +279,109 @@ pub fn check(words: &[u64], layout: &Layout) -> Result<(), &'static str> {
 mod tests {
     use super::*;
 
+    fn set(words: &mut [u64], map: &Map, i: u64) -> bool {
+        assert!(i < map.bits && map.end() <= words.len());
+        // SAFETY: checked just above.
+        unsafe { set_unchecked(words, map, i) }
+    }
+
+    fn clear(words: &mut [u64], map: &Map, i: u64) -> bool {
+        assert!(i < map.bits && map.end() <= words.len());
+        // SAFETY: checked just above.
+        unsafe { clear_unchecked(words, map, i) }
+    }
+
     #[test]
-    fn words_for_matches_layout() {
-        for bits in [0u64, 1, 63, 64, 65, 4095, 4096, 4097, 262_144, 1 << 30] {
-            let (l, end) = Layout::new(bits, 3);
-            assert_eq!(end - 3, Layout::words_for(bits), "bits={bits}");
-            if bits > 0 {
-                assert_eq!(l.base[0], 3);
+    fn words_for_matches_levels() {
+        assert_eq!(words_for(0), 0);
+        assert_eq!(words_for(1), 1);
+        assert_eq!(words_for(64), 1);
+        assert_eq!(words_for(65), 3);
+        assert_eq!(words_for(4096), 64 + 1);
+        assert_eq!(words_for(4097), 65 + 2 + 1);
+        for bits in [
+            1u64,
+            63,
+            64,
+            65,
+            4095,
+            4096,
+            4097,
+            262_144,
+            262_145,
+            1 << 30,
+        ] {
+            let map = Map { base: 3, bits };
+            let (bases, levels) = map.levels();
+            assert_eq!(bases[0], 3);
+            let top = bases[levels - 1];
+            assert_eq!(top + 1, map.end(), "bits={bits}");
+        }
+    }
+
+    #[test]
+    fn set_clear_first_next_against_naive() {
+        // Miri runs a smaller version (it interprets every step, and the naive model is linear).
+        let (sizes, steps): (&[u64], u32) = if cfg!(miri) {
+            (&[1, 65, 4097], 200)
+        } else {
+            (&[1, 5, 64, 65, 200, 4097, 70_000], 4000)
+        };
+        for &bits in sizes {
+            let map = Map { base: 2, bits };
+            let mut words = vec![0u64; map.end() + 2];
+            let mut naive = vec![false; bits as usize];
+            let mut x = 12345u64 ^ bits;
+            for _ in 0..steps {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let i = x % bits;
+                let was_empty = !naive.iter().any(|&b| b);
+                if naive[i as usize] {
+                    naive[i as usize] = false;
+                    let empty = clear(&mut words, &map, i);
+                    assert_eq!(empty, !naive.iter().any(|&b| b));
+                } else {
+                    naive[i as usize] = true;
+                    assert_eq!(set(&mut words, &map, i), was_empty);
+                }
+                let from = (x >> 20) % bits;
+                let want = naive
+                    .iter()
+                    .enumerate()
+                    .skip(from as usize)
+                    .find(|(_, &b)| b)
+                    .map(|(k, _)| k as u64);
+                assert_eq!(next(&words, &map, from), want);
+                let want_first = naive.iter().position(|&b| b).map(|k| k as u64);
+                assert_eq!(first(&words, &map), want_first);
+                if let Some(f) = want_first {
+                    // SAFETY: the map fits and an item is set.
+                    assert_eq!(unsafe { first_unchecked(&words, &map) }, f);
+                }
+                assert_eq!(
+                    count(&words, &map),
+                    naive.iter().filter(|&&b| b).count() as u64
+                );
+                assert!(test(&words, &map, i) == naive[i as usize]);
             }
-        }
-        assert_eq!(Layout::words_for(64), 1);
-        assert_eq!(Layout::words_for(65), 3);
-        assert_eq!(
-            Layout::words_for(1 << 30),
-            (1 << 24) + (1 << 18) + (1 << 12) + (1 << 6) + 1
-        );
-    }
-
-    #[test]
-    fn set_clear_first_against_naive() {
-        let bits = 64 * 64 * 3 + 17;
-        let (l, end) = Layout::new(bits, 0);
-        let mut w = [0u64; 1024];
-        assert!(end <= w.len());
-        let mut naive = [false; 64 * 64 * 3 + 17];
-        let mut x: u64 = 0x1234_5678;
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let i = x % bits;
-            if naive[i as usize] {
-                clear(&mut w, &l, i);
-            } else {
-                set(&mut w, &l, i);
-            }
-            naive[i as usize] = !naive[i as usize];
-            assert_eq!(test(&w, &l, i), naive[i as usize]);
-            let want = naive.iter().position(|&b| b).map(|p| p as u64);
-            assert_eq!(first(&w, &l), want);
-            let from = (x >> 32) % (bits + 2);
-            let want = (from..bits).find(|&j| naive[j as usize]);
-            assert_eq!(next(&w, &l, from), want, "next from {from}");
-            check(&w, &l).unwrap();
-        }
-        assert_eq!(count(&w, &l), naive.iter().filter(|&&b| b).count() as u64);
-        reset(&mut w, &l);
-        assert_eq!(first(&w, &l), None);
-        assert_eq!(count(&w, &l), 0);
-    }
-
-    #[test]
-    fn next_crosses_empty_words_and_levels() {
-        // 64^3 + 5 items: four levels, a partial last word on every level.
-        let bits = 64 * 64 * 64 + 5;
-        let (l, end) = Layout::new(bits, 2);
-        assert_eq!(l.levels, 4);
-        let mut w = [0u64; 4300];
-        assert!(end <= w.len());
-        assert_eq!(next(&w, &l, 0), None);
-        for i in [1, 63, 64, 4095, 4096, 262_143, 262_144, bits - 1] {
-            set(&mut w, &l, i);
-            assert_eq!(next(&w, &l, 0), Some(i));
-            assert_eq!(next(&w, &l, i), Some(i));
-            assert_eq!(next(&w, &l, i + 1), None);
-            assert_eq!(next(&w, &l, bits + 7), None);
-            set(&mut w, &l, 0);
-            assert_eq!(next(&w, &l, 1), Some(i));
-            clear(&mut w, &l, i);
-            assert_eq!(next(&w, &l, 1), None);
-            assert_eq!(next(&w, &l, 0), Some(0));
-            clear(&mut w, &l, 0);
+            check(&words, &map).unwrap();
+            assert_eq!(words[0], 0, "words before the map untouched");
+            assert_eq!(words[map.end()], 0, "words after the map untouched");
         }
     }
 
     #[test]
-    fn check_detects_stale_summary() {
-        let (l, _) = Layout::new(200, 0);
-        let mut w = [0u64; 8];
-        set(&mut w, &l, 130);
-        check(&w, &l).unwrap();
-        w[l.base[0] + 2] = 0; // clear level 0 behind the summary's back
-        assert!(check(&w, &l).is_err());
-        let mut w = [0u64; 8];
-        w[l.base[0] + 3] = 1 << 20; // beyond bit 200
-        assert!(check(&w, &l).is_err());
+    fn check_finds_bad_summaries_and_stray_bits() {
+        let map = Map { base: 0, bits: 100 };
+        let mut words = vec![0u64; map.end()];
+        set(&mut words, &map, 70);
+        check(&words, &map).unwrap();
+        words[0] = 1; // level-0 word 0 non-zero, summary bit not set
+        assert!(check(&words, &map).is_err());
+        words[0] = 0;
+        words[1] |= 1 << 40; // item 104: past the end
+        assert!(check(&words, &map).is_err());
     }
 }

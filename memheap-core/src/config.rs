@@ -1,40 +1,96 @@
 //! Heap configuration and metadata sizing.
 
-use crate::bitmap::Layout;
+use crate::bitmap;
+use crate::class::{classes_up_to, SUB_BITS};
 use crate::order::{floor_order, MAX_ORDER};
-use crate::size_table;
+use crate::size_table::{capacity_of, slots_for};
 
 /// Smallest allowed minimum order (8-byte blocks).
 pub const MIN_MIN_ORDER: u32 = 3;
 /// Largest allowed minimum order (blocks of 1 GiB).
 pub const MAX_MIN_ORDER: u32 = 30;
-/// Largest allowed size-table capacity: larger tables could not be sized (in words or bytes)
-/// without overflowing `usize`.
+/// Largest allowed explicit size-table capacity: larger tables could not be sized (in words or
+/// bytes) without overflowing `usize`.
 pub const MAX_CAPACITY: usize = usize::MAX >> 6;
+
+/// Where allocations go. Both are deterministic: the same calls on the same heap give the same
+/// offsets, which is what a symmetric heap needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// The default, built for speed and density.
+    ///
+    /// * Sizes are rounded up to a *size class* (16 per power of two: at most 1/16 more than
+    ///   asked, about 2 % on average), so freed blocks of one class are interchangeable.
+    /// * Freed blocks wait on bounded per-class LIFO lists, kept out of band in the size table
+    ///   (at most [`Config::list_depth`] per class and 1/16 of the region in all); an allocation
+    ///   of that class takes the last one freed, without touching the buddy bitmaps. The lists
+    ///   drain into the buddy heap, in class order, when an allocation cannot be served
+    ///   otherwise, when the size table is full, and on [`BuddyHeap::flush`](crate::BuddyHeap::flush).
+    /// * With exact fit, the unused tail of the last split buddy block is kept as a *frontier*
+    ///   run, and allocations that miss the lists are carved from it one after the other; the
+    ///   rest of a frontier goes back to the bitmaps when it is too short for a request. A
+    ///   block freed right below the frontier joins it.
+    Packed,
+    /// Strict lowest-address first fit: every allocation takes the lowest-address free buddy
+    /// block of the smallest sufficient order, every free coalesces at once, nothing is
+    /// cached. Sizes are rounded to the minimum block only (exact fit). Slower; the placement a
+    /// reader can predict by hand.
+    LowestAddress,
+}
 
 /// How a heap is built. `const`-constructible so firmware can size static storage with
 /// [`Config::metadata_words`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Config {
-    /// Order of the minimum block: every block is a multiple of `2^min_order` bytes and aligned
-    /// to it. Default 4 (16 B, enough for any C type on x86-64 and AArch64).
+    /// Order of the minimum block: every block is a multiple of `2^min_order` bytes and its
+    /// offset a multiple of it. Default 4 (16 B, enough for any C type on x86-64 and AArch64).
     pub min_order: u32,
-    /// Live blocks the size table holds. Size it to the most blocks your program keeps alive
-    /// at once; each costs 16 to 32 bytes of metadata (the table keeps its load at or below
-    /// 3/4 and rounds its slot count up to a power of two). Default 4096.
+    /// Blocks the size table holds at once (live blocks and blocks waiting on the free lists).
+    /// `0` (the default) derives it from the region: one block per 2 KiB for large regions,
+    /// more per byte for small ones (see [`Config::capacity_for`]). Each accepted block costs
+    /// about 21 bytes of metadata (two words per slot, load at most 3/4). A program that keeps
+    /// many small objects live (a `std` program's global allocator, say) sets it higher.
     pub capacity: usize,
-    /// Exact fit (default `true`): a block keeps only its size rounded up to the minimum
-    /// block, and the unused tail of its buddy block returns to the heap as smaller blocks.
-    /// `false` gives classic power-of-two buddy blocks.
+    /// Exact fit (default `true`): a block keeps only its (class-rounded) size, and the unused
+    /// tail of its buddy block returns to the heap. `false` gives classic power-of-two buddy
+    /// blocks.
     pub exact_fit: bool,
+    /// Where allocations go; see [`Placement`]. Default [`Placement::Packed`].
+    pub placement: Placement,
+    /// Most freed blocks that wait on one class's list ([`Placement::Packed`] only); `0` turns
+    /// the lists off. Default 32.
+    pub list_depth: u16,
+}
+
+/// The sizes of everything a heap over a given region keeps in its metadata words, in order:
+/// per-order free counts, free bitmaps, size table, free-list heads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Geometry {
+    pub top_order: u32,
+    pub bitmap_words: usize,
+    pub table_slots: usize,
+    pub capacity: usize,
+    pub list_classes: usize,
+    pub words: usize,
 }
 
 impl Config {
-    /// 16-byte minimum block, 4096 live blocks, exact fit.
+    /// 16-byte minimum block, capacity derived from the region, exact fit, packed placement,
+    /// lists of up to 32 blocks per class.
     pub const DEFAULT: Config = Config {
         min_order: 4,
-        capacity: 4096,
+        capacity: 0,
         exact_fit: true,
+        placement: Placement::Packed,
+        list_depth: 32,
+    };
+
+    /// The strict lowest-address mode: [`Placement::LowestAddress`], no lists, exact fit to the
+    /// minimum block.
+    pub const LOWEST_ADDRESS: Config = Config {
+        placement: Placement::LowestAddress,
+        list_depth: 0,
+        ..Config::DEFAULT
     };
 
     /// This configuration with another minimum order.
@@ -43,7 +99,7 @@ impl Config {
         self
     }
 
-    /// This configuration with another size-table capacity.
+    /// This configuration with another size-table capacity (`0`: derived from the region).
     pub const fn with_capacity(mut self, capacity: usize) -> Config {
         self.capacity = capacity;
         self
@@ -55,13 +111,29 @@ impl Config {
         self
     }
 
+    /// This configuration with another placement.
+    pub const fn with_placement(mut self, placement: Placement) -> Config {
+        self.placement = placement;
+        self
+    }
+
+    /// This configuration with another list depth (`0`: no lists).
+    pub const fn with_list_depth(mut self, list_depth: u16) -> Config {
+        self.list_depth = list_depth;
+        self
+    }
+
     /// Is the configuration usable? (Minimum order in
-    /// [`MIN_MIN_ORDER`]..=[`MAX_MIN_ORDER`], capacity in 1..=[`MAX_CAPACITY`].)
+    /// [`MIN_MIN_ORDER`]..=[`MAX_MIN_ORDER`], capacity at most [`MAX_CAPACITY`].)
     pub const fn is_valid(&self) -> bool {
         self.min_order >= MIN_MIN_ORDER
             && self.min_order <= MAX_MIN_ORDER
-            && self.capacity > 0
             && self.capacity <= MAX_CAPACITY
+    }
+
+    /// Are the free lists in use?
+    pub(crate) const fn lists(&self) -> bool {
+        matches!(self.placement, Placement::Packed) && self.list_depth > 0
     }
 
     /// The largest order a region of `len` bytes holds (`floor(log2(len))`), or `None` if the
@@ -81,38 +153,118 @@ impl Config {
         }
     }
 
+    /// The size-table capacity a heap over `len` bytes gets: [`Config::capacity`] when set,
+    /// otherwise derived: 3/4 of the larger of `len / 1536` and `sqrt(len / min block)` slots,
+    /// but never more slots than minimum blocks need. So 1 KiB holds 6 blocks, 4 KiB 12,
+    /// 64 KiB 48, 1 MiB 511 and 64 MiB 32,767. `0` when the region or configuration is
+    /// unusable.
+    pub const fn capacity_for(&self, len: u64) -> usize {
+        match self.geometry(len) {
+            Some(g) => g.capacity,
+            None => 0,
+        }
+    }
+
+    /// Everything the metadata of a heap over `len` bytes holds; `None` when the region or
+    /// configuration is unusable.
+    pub(crate) const fn geometry(&self, len: u64) -> Option<Geometry> {
+        let top_order = match self.top_order(len) {
+            Some(t) => t,
+            None => return None,
+        };
+        let units = len >> self.min_order;
+        let mut bitmap_words = 0usize;
+        let mut order = self.min_order;
+        while order <= top_order {
+            bitmap_words += bitmap::words_for(len >> order);
+            order += 1;
+        }
+        let table_slots = if self.capacity > 0 {
+            match slots_for(self.capacity) {
+                Some(s) => s,
+                None => return None,
+            }
+        } else {
+            // About 1 % of the region (a slot per 1.5 KiB), and more for small regions.
+            let by_len = len / 1536;
+            let by_units = isqrt(units);
+            let want = if by_len > by_units { by_len } else { by_units };
+            let mut slots = if want < 2 { 2 } else { want };
+            // More slots than minimum blocks (plus slack) can never be used.
+            let most = match slots_for(units as usize) {
+                Some(s) => s as u64,
+                None => u64::MAX,
+            };
+            if slots > most {
+                slots = most;
+            }
+            slots as usize
+        };
+        let capacity = if self.capacity > 0 {
+            self.capacity
+        } else {
+            capacity_of(table_slots)
+        };
+        let list_classes = if self.lists() {
+            let all = classes_up_to(units, SUB_BITS);
+            let budget = len >> 12;
+            // A list head keeps its class size in 48 bits and a listed entry its class in 16:
+            // no lists for larger classes (blocks of 2^48 minimum blocks, or class 65,535).
+            let by_units = classes_up_to((1u64 << 48) - 1, SUB_BITS);
+            let fits = if by_units < 65_535 { by_units } else { 65_535 };
+            let n = if all < budget { all } else { budget };
+            (if n < fits { n } else { fits }) as usize
+        } else {
+            0
+        };
+        let table_words = match table_slots.checked_mul(2) {
+            Some(w) => w,
+            None => return None,
+        };
+        let counts = (top_order - self.min_order + 1) as usize;
+        let words = match (counts + bitmap_words).checked_add(table_words) {
+            Some(w) => match w.checked_add(2 * list_classes) {
+                Some(w) => w,
+                None => return None,
+            },
+            None => return None,
+        };
+        Some(Geometry {
+            top_order,
+            bitmap_words,
+            table_slots,
+            capacity,
+            list_classes,
+            words,
+        })
+    }
+
     /// Words of the free bitmaps (all orders, all summary levels) for a region of `len`
     /// bytes.
     pub const fn bitmap_words(&self, len: u64) -> usize {
-        let top = match self.top_order(len) {
-            Some(t) => t,
-            None => return 0,
-        };
-        let mut total = 0;
-        let mut order = self.min_order;
-        while order <= top {
-            total += Layout::words_for(len >> order);
-            order += 1;
+        match self.geometry(len) {
+            Some(g) => g.bitmap_words,
+            None => 0,
         }
-        total
     }
 
-    /// Words of metadata storage a heap over a region of `len` bytes needs: the free
-    /// bitmaps plus the size table. `0` when the region or configuration is unusable.
+    /// Words of metadata storage a heap over a region of `len` bytes needs: one free count per
+    /// order, the free bitmaps, the size table and the free-list heads. `0` when the region or configuration
+    /// is unusable.
     ///
     /// ```
     /// use memheap_core::Config;
     /// const LEN: u64 = 1 << 20;
     /// static mut META: [u64; Config::DEFAULT.metadata_words(LEN)] =
     ///     [0; Config::DEFAULT.metadata_words(LEN)];
-    /// // At the default 16 B minimum block the bitmaps cost about 1/64 of the region.
-    /// assert!(Config::DEFAULT.bitmap_words(LEN) * 8 <= (LEN / 32) as usize);
+    /// // From 1 MiB up, metadata stays within 1/32 of the region at the default 16 B block.
+    /// assert!(Config::DEFAULT.metadata_bytes(LEN) <= (LEN / 32) as usize);
     /// ```
     pub const fn metadata_words(&self, len: u64) -> usize {
-        if self.top_order(len).is_none() {
-            return 0;
+        match self.geometry(len) {
+            Some(g) => g.words,
+            None => 0,
         }
-        self.bitmap_words(len) + size_table::words_for(self.capacity)
     }
 
     /// [`Config::metadata_words`] in bytes.
@@ -124,5 +276,59 @@ impl Config {
 impl Default for Config {
     fn default() -> Self {
         Config::DEFAULT
+    }
+}
+
+/// `floor(sqrt(n))`.
+const fn isqrt(n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    // Newton's method from an upper bound.
+    let mut x = 1u64 << (64 - n.leading_zeros()).div_ceil(2);
+    loop {
+        let y = (x + n / x) / 2;
+        if y >= x {
+            return x;
+        }
+        x = y;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isqrt_and_floor_pow2() {
+        for n in [0u64, 1, 2, 3, 4, 15, 16, 17, 1 << 40, u64::MAX] {
+            let r = isqrt(n);
+            assert!(
+                r * r <= n && (r + 1).checked_mul(r + 1).is_none_or(|s| s > n),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn derived_capacity_and_metadata_budget() {
+        let c = Config::DEFAULT;
+        assert_eq!(c.capacity_for(1 << 10), 6);
+        assert_eq!(c.capacity_for(4 << 10), 12);
+        assert_eq!(c.capacity_for(64 << 10), 48);
+        assert_eq!(c.capacity_for(1 << 20), 511);
+        assert_eq!(c.capacity_for(64 << 20), 32_767);
+        assert_eq!(c.capacity_for((64 << 20) - 4096), 32_766);
+        // Metadata <= 1/8 of a 4 KiB region, <= 1/32 from 1 MiB up.
+        assert!(c.metadata_bytes(4 << 10) * 8 <= 4 << 10);
+        for shift in 20..=36 {
+            let len = 1u64 << shift;
+            assert!(c.metadata_bytes(len) as u64 * 32 <= len, "2^{shift}");
+            let odd = len + len / 3 + 48;
+            assert!(c.metadata_bytes(odd) as u64 * 32 <= odd, "odd 2^{shift}");
+        }
+        assert_eq!(Config::DEFAULT.with_capacity(0).capacity_for(1 << 20), 511);
+        assert_eq!(Config::DEFAULT.with_capacity(5).capacity_for(1 << 20), 5);
+        assert_eq!(Config::DEFAULT.capacity_for(8), 0);
     }
 }

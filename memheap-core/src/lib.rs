@@ -1,64 +1,62 @@
-//! A `no_std`, no-`alloc` buddy heap whose metadata lives outside the memory it manages.
+#![doc = include_str!("../README.md")]
 //!
-//! * [`BuddyHeap`] manages the *offsets* `[0, len)` of a region it never reads or writes —
-//!   host memory, device memory, another process's mapping — with all metadata (free
-//!   bitmaps, per-order free counts, the size table) in a `&mut [u64]` the caller supplies.
-//!   [`Config::metadata_words`] is a `const fn`, so firmware can size a `static` array.
-//! * [`Heap`] puts a [`BuddyHeap`] over a host address range and hands out pointers;
-//!   [`Heap::carve`] takes the metadata from the front of the range.
-//! * [`LockedHeap`] (a lock, default [`RawSpin`], any [`lock_api::RawMutex`]) implements
-//!   [`GlobalAlloc`](core::alloc::GlobalAlloc) and, with the `allocator-api2` feature,
-//!   `allocator_api2::alloc::Allocator`; [`UnsyncHeap`] is the lock-free single-threaded form.
+//! ## API map
 //!
-//! Allocation is lowest-address first fit over buddy blocks, so the same calls always give the
-//! same offsets: two processes that make the same calls hold the same layout, which is what a
-//! symmetric (OpenSHMEM) heap needs. With exact fit (the default) a block keeps only its size
-//! rounded to the minimum block (16 B by default); the rest of its buddy block returns to the
-//! heap at once.
-//!
-//! ```
-//! use memheap_core::{BuddyHeap, Config, Error};
-//!
-//! const LEN: u64 = 100 << 20; // 100 MiB: not a power of two, managed exactly
-//! let config = Config::DEFAULT.with_capacity(1024);
-//! let mut meta = vec![0u64; config.metadata_words(LEN)];
-//! let mut heap = BuddyHeap::new(LEN, config, &mut meta)?;
-//! let a = heap.alloc(3 << 20, 16)?; // 3 MiB: exact fit keeps 3 MiB, not 4
-//! let b = heap.alloc(100, 4096)?;
-//! assert_eq!(b % 4096, 0);
-//! assert_eq!(heap.usable_size(a)?, 3 << 20);
-//! heap.free(a)?;
-//! assert_eq!(heap.free(a), Err(Error::DoubleFree));
-//! heap.free(b)?;
-//! heap.check().unwrap();
-//! # Ok::<(), Error>(())
-//! ```
+//! * [`BuddyHeap`]: the offset heap over `[0, len)` with its metadata in caller words;
+//!   [`Config`] (and [`Placement`]) say how it is built, [`Config::metadata_words`] how much
+//!   metadata it needs; [`Stats`], [`Realloc`] and [`Error`] are what it answers.
+//! * [`Heap`]: a [`BuddyHeap`] over a host address range, handing out pointers;
+//!   [`Heap::carve`] keeps the metadata at the range's front.
+//! * [`LockedHeap`]: a [`Heap`] behind a raw lock ([`DefaultLock`]: [`RawSpin`] where
+//!   compare-and-swap exists; `RawCriticalSection` with the `critical-section` feature), the
+//!   global allocator ([`LockedHeap::claim`]); [`UnsyncHeap`] and [`AssumeSingleThreaded`] for
+//!   one thread.
+//! * [`order`]: order math (sizes, orders, alignments), `const fn` and total.
 #![no_std]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod bitmap;
+#[cfg(test)]
+#[macro_use]
+extern crate std;
+
+/// The bitmaps and the size table are private: safe code cannot reach (and corrupt) them.
+///
+/// ```compile_fail,E0603
+/// use memheap_core::bitmap;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use memheap_core::size_table;
+/// ```
+mod bitmap;
 mod cell;
+mod class;
 mod config;
 mod error;
 #[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
 pub mod fuzzing;
 mod heap;
-mod lock;
+pub mod lock;
 mod locked;
 pub mod order;
 mod ptr_heap;
-pub mod size_table;
+mod size_table;
+mod slot;
 mod sync;
 
-pub use cell::UnsyncHeap;
-pub use config::{Config, MAX_CAPACITY, MAX_MIN_ORDER, MIN_MIN_ORDER};
+pub use cell::{AssumeSingleThreaded, UnsyncHeap};
+pub use config::{Config, Placement, MAX_CAPACITY, MAX_MIN_ORDER, MIN_MIN_ORDER};
 pub use error::Error;
 pub use heap::{BuddyHeap, Realloc, Stats};
+pub use lock::DefaultLock;
+#[cfg(feature = "critical-section")]
+pub use lock::RawCriticalSection;
+#[cfg(any(target_has_atomic = "8", loom))]
 pub use lock::RawSpin;
 pub use locked::LockedHeap;
 pub use ptr_heap::{Heap, CARVE_ALIGN};
 
-// The size table's empty key must never be a valid offset, and metadata words are u64 on every
-// target.
-static_assertions::const_assert_eq!(size_table::EMPTY, u64::MAX);
+// Metadata words are u64 on every target.
 static_assertions::assert_eq_size!(u64, [u8; 8]);

@@ -1,58 +1,71 @@
 //! [`LockedHeap`]: a [`Heap`] behind a lock, usable as `#[global_allocator]`.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::ptr::{self, NonNull};
+use core::ptr::NonNull;
 
 use lock_api::RawMutex;
 
 use crate::config::Config;
 use crate::error::Error;
 use crate::heap::Stats;
-use crate::lock::RawSpin;
+use crate::lock::DefaultLock;
 use crate::ptr_heap::Heap;
-use crate::sync::UnsafeCell;
+use crate::slot::{global_alloc, global_dealloc, global_realloc, Slot};
+use crate::sync::{CellMut, UnsafeCell};
 
-/// A [`Heap`] behind a raw lock `R` (default [`RawSpin`]).
+/// A [`Heap`] behind a raw lock `R` (default [`DefaultLock`]: the spin lock
+/// [`RawSpin`](crate::RawSpin) on targets with compare-and-swap), usable as the global
+/// allocator.
 ///
-/// `const`-constructible, so it can be a `static` and the global allocator:
+/// `const`-constructible over a static array, claimed on first use — no init call, so it
+/// works in an ordinary `std` program, which allocates before `main`:
 ///
-/// ```no_run
-/// use core::ptr::{addr_of_mut, NonNull};
-/// use memheap_core::{Config, LockedHeap};
+/// ```
+/// use memheap_core::LockedHeap;
 ///
-/// #[global_allocator]
-/// static HEAP: LockedHeap = LockedHeap::new();
 /// static mut ARENA: [u8; 1 << 20] = [0; 1 << 20];
+/// // SAFETY: ARENA is used by nothing else, for the whole program.
+/// #[global_allocator]
+/// static HEAP: LockedHeap = unsafe { LockedHeap::claim(&raw mut ARENA) };
 ///
 /// fn main() {
-///     // SAFETY: ARENA is used by nothing else, for the whole program.
-///     unsafe {
-///         let arena = NonNull::new(addr_of_mut!(ARENA).cast::<u8>()).unwrap();
-///         HEAP.init(arena, 1 << 20, Config::DEFAULT).unwrap();
-///     }
 ///     let v: Vec<u32> = (0..1000).collect();
 ///     assert_eq!(v.iter().sum::<u32>(), 499_500);
+///     assert!(HEAP.stats().unwrap().live_blocks >= 1);
 /// }
 /// ```
-pub struct LockedHeap<R: RawMutex = RawSpin> {
+///
+/// Alternatively build it empty ([`LockedHeap::new`]) and call [`LockedHeap::init`] or
+/// [`LockedHeap::init_with`] (metadata outside the region) before the first allocation.
+///
+/// The inherent methods are named `try_*` so that they never shadow [`GlobalAlloc`]'s:
+/// `HEAP.alloc(layout)` is the trait method.
+pub struct LockedHeap<R = DefaultLock> {
     raw: R,
-    heap: UnsafeCell<Option<Heap<'static>>>,
+    slot: UnsafeCell<Slot>,
 }
 
-// SAFETY: the heap inside is only reached through `with`, which holds the lock for the whole
-// access, so sharing `&LockedHeap` between threads gives each access exclusive use; `Heap` is
-// `Send`.
+// SAFETY: the heap inside is only reached through `with_slot`, which holds the lock for the
+// whole access, so sharing `&LockedHeap` between threads gives each access exclusive use; the
+// heap is `Send`, and the arena pointer is only used under the lock.
 unsafe impl<R: RawMutex + Sync> Sync for LockedHeap<R> {}
-// SAFETY: moving the lock and the heap to another thread is fine: `Heap` is `Send` and a raw
-// mutex that is not held has no thread affinity.
+// SAFETY: moving the lock and the heap to another thread is fine: `Heap` is `Send`, the arena
+// is memory for the program's whole life, and a raw mutex that is not held has no affinity.
 unsafe impl<R: RawMutex + Send> Send for LockedHeap<R> {}
 
 /// Unlocks on drop, so a panic inside `with` cannot leave the lock held.
 struct Unlock<'a, R: RawMutex>(&'a R);
 
+/// The slot, locked: the access ends (field `slot` drops) before the lock is released (field
+/// `_unlock` drops after it).
+struct Locked<'a, R: RawMutex> {
+    slot: CellMut<'a, Slot>,
+    _unlock: Unlock<'a, R>,
+}
+
 impl<R: RawMutex> Drop for Unlock<'_, R> {
     fn drop(&mut self) {
-        // SAFETY: an `Unlock` is only built right after `lock()` succeeded in this thread.
+        // SAFETY: an `Unlock` is only built right after `lock()` succeeded in this context.
         unsafe { self.0.unlock() }
     }
 }
@@ -64,7 +77,34 @@ impl<R: RawMutex> LockedHeap<R> {
     pub const fn new() -> Self {
         LockedHeap {
             raw: R::INIT,
-            heap: UnsafeCell::new(None),
+            slot: UnsafeCell::new(Slot::empty()),
+        }
+    }
+
+    /// A heap over `arena`, carved (metadata at its front, see [`Heap::carve`]) with
+    /// [`Config::DEFAULT`] on first use. An arena that cannot hold a heap makes every
+    /// allocation fail (null from [`GlobalAlloc`]).
+    ///
+    /// # Safety
+    /// `arena` must be writable memory that nothing else uses for the rest of the program
+    /// (typically `&raw mut ARENA` of a `static mut ARENA: [u8; N]` nothing else names).
+    #[cfg(not(loom))]
+    pub const unsafe fn claim(arena: *mut [u8]) -> Self {
+        LockedHeap {
+            raw: R::INIT,
+            slot: UnsafeCell::new(Slot::claim(arena, Config::DEFAULT)),
+        }
+    }
+
+    /// [`LockedHeap::claim`] with another configuration.
+    ///
+    /// # Safety
+    /// As [`LockedHeap::claim`].
+    #[cfg(not(loom))]
+    pub const unsafe fn claim_with(arena: *mut [u8], config: Config) -> Self {
+        LockedHeap {
+            raw: R::INIT,
+            slot: UnsafeCell::new(Slot::claim(arena, config)),
         }
     }
 
@@ -73,7 +113,7 @@ impl<R: RawMutex> LockedHeap<R> {
     pub const fn with_raw(raw: R) -> Self {
         LockedHeap {
             raw,
-            heap: UnsafeCell::new(None),
+            slot: UnsafeCell::new(Slot::empty()),
         }
     }
 
@@ -82,19 +122,40 @@ impl<R: RawMutex> LockedHeap<R> {
     pub fn with_raw(raw: R) -> Self {
         LockedHeap {
             raw,
-            heap: UnsafeCell::new(None),
+            slot: UnsafeCell::new(Slot::empty()),
         }
     }
 
-    /// Run `f` on the heap with the lock held. [`Error::Uninitialized`] before `init`.
+    /// Take the lock; the slot is exclusively ours until the guard drops.
+    #[inline(always)]
+    fn lock(&self) -> Locked<'_, R> {
+        self.raw.lock();
+        let unlock = Unlock(&self.raw);
+        Locked {
+            // SAFETY: the lock is held until `_unlock` drops, which is after `slot` drops, so
+            // this is the only access to the slot meanwhile.
+            slot: unsafe { self.slot.get_mut() },
+            _unlock: unlock,
+        }
+    }
+
+    /// Run `f` on the slot with the lock held.
+    #[inline(always)]
+    fn with_slot<T>(&self, f: impl FnOnce(&mut Slot) -> T) -> T {
+        f(&mut self.lock().slot)
+    }
+
+    /// Run `f` on the heap with the lock held (claiming the arena first if the heap was built
+    /// with [`LockedHeap::claim`]). [`Error::Uninitialized`] before `init`.
     ///
     /// # Safety
     /// `f` must not replace the heap (`*heap = other`, `mem::swap`, ...): the
     /// [`GlobalAlloc`] and `Allocator` implementations hand out the heap's blocks as memory,
-    /// which is only sound for the heap installed by [`LockedHeap::init`] or
-    /// [`LockedHeap::init_with`] under their contracts.
+    /// which is only sound for the heap installed under the `init`/`claim` contracts. It must
+    /// not free a block that safe code owns (a `Box`, a `Vec`, ...), and must not call into
+    /// this `LockedHeap` (the lock is held: that never returns).
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0133
     /// # use memheap_core::LockedHeap;
     /// static HEAP: LockedHeap = LockedHeap::new();
     /// let _ = HEAP.with(|_heap| ()); // needs `unsafe`
@@ -104,37 +165,16 @@ impl<R: RawMutex> LockedHeap<R> {
         self.with_heap(f)
     }
 
-    /// [`LockedHeap::with`] for this module's own operations, none of which replaces the heap.
-    #[inline]
+    /// [`LockedHeap::with`] for this module's own operations, none of which replaces the heap
+    /// or frees memory safe code owns.
+    #[inline(always)]
     fn with_heap<T>(&self, f: impl FnOnce(&mut Heap<'static>) -> T) -> Result<T, Error> {
-        self.raw.lock();
-        let _unlock = Unlock(&self.raw);
-        self.heap.with_mut(|p| {
-            // SAFETY: the lock is held until `_unlock` drops, after this closure returns, so
-            // this is the only reference to the heap.
-            match unsafe { &mut *p } {
-                Some(h) => Ok(f(h)),
-                None => Err(Error::Uninitialized),
-            }
-        })
-    }
-
-    fn install(&self, heap: Result<Heap<'static>, Error>) -> Result<(), Error> {
-        self.raw.lock();
-        let _unlock = Unlock(&self.raw);
-        self.heap.with_mut(|p| {
-            // SAFETY: the lock is held, so this is the only reference to the slot.
-            let slot = unsafe { &mut *p };
-            if slot.is_some() {
-                return Err(Error::AlreadyInitialized);
-            }
-            *slot = Some(heap?);
-            Ok(())
-        })
+        self.with_slot(|s| s.heap().map(f))
     }
 
     /// Initialise over `[region, region + len)`, carving the metadata from its front (see
-    /// [`Heap::carve`]). [`Error::AlreadyInitialized`] on a second call.
+    /// [`Heap::carve`]), under the lock. [`Error::AlreadyInitialized`] when a heap exists (or
+    /// an arena is pending from [`LockedHeap::claim`]); nothing is written then.
     ///
     /// # Safety
     /// The region must be writable memory used by nothing else for the rest of the program.
@@ -144,27 +184,24 @@ impl<R: RawMutex> LockedHeap<R> {
         len: usize,
         config: Config,
     ) -> Result<(), Error> {
-        // Check first so a second init does not write metadata over a live heap's region.
-        if self.with_heap(|_| ()).is_ok() {
-            return Err(Error::AlreadyInitialized);
-        }
-        // SAFETY: forwarded from this function's contract.
-        self.install(unsafe { Heap::carve(region, len, config) })
+        // SAFETY: forwarded from this function's contract; `install` calls the closure only
+        // when no heap exists, under the lock.
+        self.with_slot(|s| s.install(|| unsafe { Heap::carve(region, len, config) }))
     }
 
     /// Initialise over `[base, base + len)` with metadata in `meta`. The heap never touches
     /// the range itself (only `realloc` copies block contents), so this suits memory the CPU
-    /// should not write, provided `realloc` is not used on it.
+    /// should not write, provided the heap is only used through the `try_*` methods.
     ///
     /// # Safety
-    /// Unless this heap is only ever used through [`LockedHeap::alloc`], [`LockedHeap::free`],
-    /// [`LockedHeap::realloc_in_place`], [`LockedHeap::usable_size`] and the statistics (which
-    /// hand out addresses, never access them), `[base, base + len)` must be readable and
-    /// writable memory, disjoint from `meta`, used by nothing else for the rest of the
-    /// program: the [`GlobalAlloc`] and `Allocator` implementations give its blocks to safe
-    /// code as memory.
+    /// Unless this heap is only ever used through [`LockedHeap::try_alloc`],
+    /// [`LockedHeap::try_free`], [`LockedHeap::try_resize_in_place`],
+    /// [`LockedHeap::usable_size`] and the statistics (which hand out addresses, never access
+    /// them), `[base, base + len)` must be readable and writable memory, disjoint from `meta`,
+    /// used by nothing else for the rest of the program: the [`GlobalAlloc`] and `Allocator`
+    /// implementations give its blocks to safe code as memory.
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0133
     /// # use core::ptr::NonNull;
     /// # use memheap_core::{Config, LockedHeap};
     /// static HEAP: LockedHeap = LockedHeap::new();
@@ -179,29 +216,51 @@ impl<R: RawMutex> LockedHeap<R> {
         config: Config,
         meta: &'static mut [u64],
     ) -> Result<(), Error> {
-        self.install(Heap::new(base, len, config, meta))
+        self.with_slot(|s| s.install(|| Heap::new(base, len, config, meta)))
     }
 
-    /// Allocate; see [`Heap::alloc`].
-    pub fn alloc(&self, size: usize, align: usize) -> Result<NonNull<u8>, Error> {
+    /// Allocate `size` bytes aligned to `align`; see [`Heap::alloc`].
+    #[inline]
+    pub fn try_alloc(&self, size: usize, align: usize) -> Result<NonNull<u8>, Error> {
         self.with_heap(|h| h.alloc(size, align))?
     }
 
-    /// Free; see [`Heap::free`].
-    pub fn free(&self, ptr: NonNull<u8>) -> Result<(), Error> {
+    /// Free the block at `ptr`; see [`Heap::free`]. Foreign, interior and double frees are
+    /// errors that change nothing.
+    ///
+    /// # Safety
+    /// If `ptr` is a block of this heap, nothing may use it afterwards: it must not be memory
+    /// that safe code owns (a block [`GlobalAlloc`] or `Allocator` gave to a `Box`, `Vec`,
+    /// ...), only a block from [`LockedHeap::try_alloc`] / [`LockedHeap::try_realloc`].
+    ///
+    /// ```compile_fail,E0133
+    /// # use memheap_core::LockedHeap;
+    /// static HEAP: LockedHeap = LockedHeap::new();
+    /// let p = HEAP.try_alloc(16, 16).unwrap();
+    /// HEAP.try_free(p).unwrap(); // needs `unsafe`
+    /// ```
+    #[inline]
+    pub unsafe fn try_free(&self, ptr: NonNull<u8>) -> Result<(), Error> {
         self.with_heap(|h| h.free(ptr))?
     }
 
     /// Resize in place; see [`Heap::realloc_in_place`].
-    pub fn realloc_in_place(&self, ptr: NonNull<u8>, new_size: usize) -> Result<usize, Error> {
+    ///
+    /// # Safety
+    /// As [`LockedHeap::try_free`] (shrinking frees the block's tail).
+    pub unsafe fn try_resize_in_place(
+        &self,
+        ptr: NonNull<u8>,
+        new_size: usize,
+    ) -> Result<usize, Error> {
         self.with_heap(|h| h.realloc_in_place(ptr, new_size))?
     }
 
-    /// Resize, moving if needed; see [`Heap::realloc`].
+    /// Resize, moving (and copying) if needed; see [`Heap::realloc`].
     ///
     /// # Safety
-    /// As [`Heap::realloc`].
-    pub unsafe fn realloc(
+    /// As [`Heap::realloc`] and [`LockedHeap::try_free`].
+    pub unsafe fn try_realloc(
         &self,
         ptr: NonNull<u8>,
         new_size: usize,
@@ -214,6 +273,11 @@ impl<R: RawMutex> LockedHeap<R> {
     /// Usable size; see [`Heap::usable_size`].
     pub fn usable_size(&self, ptr: NonNull<u8>) -> Result<usize, Error> {
         self.with_heap(|h| h.usable_size(ptr))?
+    }
+
+    /// Drain the free lists; see [`crate::BuddyHeap::flush`].
+    pub fn flush(&self) -> Result<(), Error> {
+        self.with_heap(|h| h.flush())
     }
 
     /// Statistics.
@@ -234,40 +298,54 @@ impl<R: RawMutex> Default for LockedHeap<R> {
     }
 }
 
-// SAFETY: blocks come from the heap installed by `init` or `init_with`, whose contracts make
-// its region host memory that nothing else uses (and `with` may not replace that heap); the
-// heap never hands out overlapping live blocks, aligns
+// SAFETY: blocks come from the heap installed under the `init`/`init_with`/`claim` contracts,
+// whose region is host memory that nothing else uses (and `with` may neither replace that heap
+// nor free blocks safe code owns); the heap never hands out overlapping live blocks, aligns
 // them to `layout.align()` (or fails) and makes them at least `layout.size()` bytes; `dealloc`
 // and `realloc` only accept what the heap handed out (anything else is an error that is
-// ignored, never corruption). Allocation failure returns null, as required.
+// ignored, never corruption). Allocation failure returns null, as required; nothing panics
+// (and so nothing unwinds out of the allocator).
 unsafe impl<R: RawMutex> GlobalAlloc for LockedHeap<R> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match self.alloc(layout.size(), layout.align()) {
-            Ok(p) => p.as_ptr(),
-            Err(_) => ptr::null_mut(),
+        let mut locked = self.lock();
+        // The free-list hit needs no call: the entry point stays small, and everything else
+        // continues, lock held, out of line.
+        if let Some(p) = locked.slot.ready().and_then(|h| h.alloc_hit(layout)) {
+            return p.as_ptr();
         }
+        alloc_rest(locked, layout)
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        if let Some(p) = NonNull::new(ptr) {
-            let _ = self.free(p);
+        let mut locked = self.lock();
+        if let (Some(h), Some(p)) = (locked.slot.ready(), NonNull::new(ptr)) {
+            if h.free_hit(p) {
+                return;
+            }
         }
+        dealloc_rest(locked, ptr)
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let Some(p) = NonNull::new(ptr) else {
-            return ptr::null_mut();
-        };
         // SAFETY: GlobalAlloc's contract: `ptr` is a live block of this allocator, which the
-        // caller does not access during the call, inside the initialised host region.
-        match unsafe { LockedHeap::realloc(self, p, new_size, layout.align()) } {
-            Ok(n) => n.as_ptr(),
-            Err(_) => ptr::null_mut(),
-        }
+        // caller does not access during the call, inside the host region.
+        unsafe { global_realloc(&mut self.lock().slot, ptr, layout, new_size) }
     }
+}
+
+/// [`GlobalAlloc::alloc`] past the free-list hit, with the lock held (released on return).
+#[inline(never)]
+fn alloc_rest<R: RawMutex>(mut locked: Locked<'_, R>, layout: Layout) -> *mut u8 {
+    global_alloc(&mut locked.slot, layout)
+}
+
+/// [`GlobalAlloc::dealloc`] past the free-list hit, with the lock held (released on return).
+#[inline(never)]
+fn dealloc_rest<R: RawMutex>(mut locked: Locked<'_, R>, ptr: *mut u8) {
+    global_dealloc(&mut locked.slot, ptr)
 }
 
 #[cfg(feature = "allocator-api2")]
@@ -292,23 +370,24 @@ mod api2 {
         }
 
         unsafe fn deallocate(&self, ptr: NonNull<u8>, _layout: Layout) {
-            let _ = self.free(ptr);
+            self.with_slot(|s| global_dealloc(s, ptr.as_ptr()))
         }
 
         unsafe fn grow(
             &self,
             ptr: NonNull<u8>,
-            old_layout: Layout,
+            _old_layout: Layout,
             new_layout: Layout,
         ) -> Result<NonNull<[u8]>, AllocError> {
-            // SAFETY: the Allocator contract makes `ptr` a live block of ours that nobody
-            // accesses during the call; the region is host memory.
-            let p =
-                unsafe { LockedHeap::realloc(self, ptr, new_layout.size(), new_layout.align()) }
+            self.with_heap(|h| {
+                // SAFETY: the Allocator contract makes `ptr` a live block of ours that nobody
+                // accesses during the call; the region is host memory.
+                let p = unsafe { h.realloc(ptr, new_layout.size(), new_layout.align()) }
                     .map_err(|_| AllocError)?;
-            let _ = old_layout;
-            let n = self.usable_size(p).map_err(|_| AllocError)?;
-            Ok(NonNull::slice_from_raw_parts(p, n))
+                let n = h.usable_size(p).map_err(|_| AllocError)?;
+                Ok(NonNull::slice_from_raw_parts(p, n))
+            })
+            .map_err(|_| AllocError)?
         }
 
         unsafe fn shrink(

@@ -13,21 +13,23 @@ pub const CARVE_ALIGN: usize = 4096;
 /// A buddy heap over the addresses `[base, base + len)`.
 ///
 /// It computes addresses only: it never reads or writes the range, except [`Heap::realloc`],
-/// which copies the block's contents when it has to move it. Alignments up to the alignment of
-/// `base` (capped at `2^63`) are honoured as absolute addresses; larger ones are refused with
-/// [`Error::BadAlignment`].
+/// which copies the block's contents when it has to move it, and [`Heap::carve`], which keeps
+/// the metadata at the front of the range. Every pointer it returns is derived from `base`
+/// (strict provenance). Any power-of-two alignment is honoured as an absolute address,
+/// whatever the alignment of `base`.
 pub struct Heap<'m> {
-    base: usize,
-    base_align: u64,
+    base: NonNull<u8>,
     inner: BuddyHeap<'m>,
 }
 
-// SAFETY: `Heap` holds an address as an integer and exclusive metadata borrows; nothing in it
-// is tied to a thread.
+// SAFETY: `Heap` holds a base pointer it never dereferences (only `realloc` and the caller's
+// own code access the memory, under their own contracts) and exclusive metadata borrows;
+// nothing in it is tied to a thread.
 unsafe impl Send for Heap<'_> {}
 
 impl<'m> Heap<'m> {
-    /// A heap over `[base, base + len)` with metadata in `meta`.
+    /// A heap over `[base, base + len)` with metadata in `meta`. A `base` that is not a
+    /// multiple of the minimum block is rounded up to one (the bytes skipped are not managed).
     ///
     /// Errors: [`Error::BadRegion`] if the range wraps around the address space or is shorter
     /// than one minimum block, and the errors of [`BuddyHeap::new`].
@@ -37,22 +39,42 @@ impl<'m> Heap<'m> {
         config: Config,
         meta: &'m mut [u64],
     ) -> Result<Self, Error> {
+        let (base, len) = Self::round_base(base, len, config)?;
+        let inner = BuddyHeap::new_at(base.as_ptr() as usize as u64, len as u64, config, meta)?;
+        Ok(Heap { base, inner })
+    }
+
+    fn round_base(
+        base: NonNull<u8>,
+        len: usize,
+        config: Config,
+    ) -> Result<(NonNull<u8>, usize), Error> {
+        if !config.is_valid() {
+            return Err(Error::BadConfig);
+        }
         let addr = base.as_ptr() as usize;
         if addr.checked_add(len).is_none() {
             return Err(Error::BadRegion);
         }
-        let inner = BuddyHeap::new(len as u64, config, meta)?;
-        Ok(Heap {
-            base: addr,
-            base_align: 1u64 << (addr as u64).trailing_zeros().min(63),
-            inner,
-        })
+        let pad = addr.wrapping_neg() & ((1usize << config.min_order) - 1);
+        if pad >= len {
+            return Err(Error::BadRegion);
+        }
+        let rounded = base.as_ptr().wrapping_add(pad);
+        // SAFETY: `addr + pad` lies inside the non-wrapping range `[addr, addr + len)` and
+        // `addr` is not 0, so the rounded address is not null either.
+        Ok((unsafe { NonNull::new_unchecked(rounded) }, len - pad))
     }
 
     /// A heap over a host region whose front holds the heap's own metadata: the metadata is
     /// carved from the start of `[region, region + len)` and the heap manages what follows,
     /// starting at an address aligned to [`CARVE_ALIGN`] when the region is at least 64 times
-    /// that long (to 64 bytes otherwise).
+    /// that long (to 64 bytes otherwise). Works for any region from 1 KiB up with the default
+    /// configuration (derived capacity); see `Config::metadata_bytes` for what it costs.
+    ///
+    /// Errors: [`Error::BadRegion`] (the range wraps around the address space),
+    /// [`Error::MetadataTooSmall`] (the region cannot hold its own metadata and one block),
+    /// [`Error::BadConfig`].
     ///
     /// # Safety
     /// `[region, region + len)` must be writable memory that nothing else uses for `'m`: the
@@ -62,20 +84,19 @@ impl<'m> Heap<'m> {
         len: usize,
         config: Config,
     ) -> Result<Heap<'m>, Error> {
+        if !config.is_valid() {
+            return Err(Error::BadConfig);
+        }
         let start = region.as_ptr() as usize;
         let end = start.checked_add(len).ok_or(Error::BadRegion)?;
         let meta_start = start.checked_next_multiple_of(8).ok_or(Error::BadRegion)?;
         if meta_start >= end {
-            return Err(Error::BadRegion);
+            return Err(Error::MetadataTooSmall);
         }
         // The metadata for the whole region bounds the metadata for what is left after it.
         let words = config.metadata_words((end - meta_start) as u64);
         if words == 0 {
-            return Err(if config.is_valid() {
-                Error::BadRegion
-            } else {
-                Error::BadConfig
-            });
+            return Err(Error::MetadataTooSmall);
         }
         let align = if len >= 64 * CARVE_ALIGN {
             CARVE_ALIGN
@@ -89,26 +110,34 @@ impl<'m> Heap<'m> {
             .and_then(|bytes| meta_start.checked_add(bytes))
             .and_then(|meta_end| meta_end.checked_next_multiple_of(align))
             .ok_or(Error::BadRegion)?;
-        if heap_start >= end {
-            return Err(Error::BadRegion);
+        if heap_start >= end || config.metadata_words((end - heap_start) as u64) == 0 {
+            return Err(Error::MetadataTooSmall);
         }
+        let meta_ptr = region
+            .as_ptr()
+            .wrapping_add(meta_start - start)
+            .cast::<u64>();
         // SAFETY: `[meta_start, meta_start + 8 * words)` lies inside the region (it ends at or
         // before `heap_start < end`), is 8-aligned, and the caller gives us exclusive use of
         // the region for `'m`. Zeroing it first makes every word initialised.
         let meta = unsafe {
-            let p = meta_start as *mut u64;
-            core::ptr::write_bytes(p, 0, words);
-            core::slice::from_raw_parts_mut(p, words)
+            core::ptr::write_bytes(meta_ptr, 0, words);
+            core::slice::from_raw_parts_mut(meta_ptr, words)
         };
-        // SAFETY: heap_start is inside the region, so it is not null.
-        let base = unsafe { NonNull::new_unchecked(heap_start as *mut u8) };
-        Heap::new(base, end - heap_start, config, meta)
+        let base = region.as_ptr().wrapping_add(heap_start - start);
+        // SAFETY: `heap_start` is inside the region, so it is not null.
+        let base = unsafe { NonNull::new_unchecked(base) };
+        let (base, len) = Self::round_base(base, end - heap_start, config)?;
+        // SAFETY: the metadata words were zeroed just above.
+        let inner = unsafe {
+            BuddyHeap::new_zeroed(base.as_ptr() as usize as u64, len as u64, config, meta)?
+        };
+        Ok(Heap { base, inner })
     }
 
     /// First address of the managed range.
     pub fn base(&self) -> NonNull<u8> {
-        // SAFETY: `base` came from a `NonNull` in `new`.
-        unsafe { NonNull::new_unchecked(self.base as *mut u8) }
+        self.base
     }
 
     /// The offset heap underneath.
@@ -119,40 +148,68 @@ impl<'m> Heap<'m> {
     /// Does `ptr` point into the managed range?
     pub fn contains(&self, ptr: *const u8) -> bool {
         let a = ptr as usize;
-        a >= self.base && ((a - self.base) as u64) < self.inner.len()
+        let b = self.base.as_ptr() as usize;
+        a >= b && ((a - b) as u64) < self.inner.len()
     }
 
-    #[inline]
+    #[inline(always)]
     fn offset_of(&self, ptr: NonNull<u8>) -> Result<u64, Error> {
         let a = ptr.as_ptr() as usize;
-        if a < self.base {
+        let b = self.base.as_ptr() as usize;
+        if a < b {
             return Err(Error::InvalidPointer);
         }
-        Ok((a - self.base) as u64)
+        Ok((a - b) as u64)
     }
 
-    #[inline]
+    #[inline(always)]
     fn ptr_at(&self, offset: u64) -> NonNull<u8> {
+        let p = self.base.as_ptr().wrapping_add(offset as usize);
         // SAFETY: offsets returned by the inner heap are below `len`, and `base + len` does
-        // not wrap (checked in `new`), so the sum is a non-null address.
-        unsafe { NonNull::new_unchecked((self.base + offset as usize) as *mut u8) }
+        // not wrap (checked in `new`), so `p` is a non-null address derived from `base`.
+        unsafe { NonNull::new_unchecked(p) }
+    }
+
+    /// The free-list hit of [`Heap::alloc`] for a `Layout`: `None` when the request needs the
+    /// full path.
+    #[inline(always)]
+    pub(crate) fn alloc_hit(&mut self, layout: core::alloc::Layout) -> Option<NonNull<u8>> {
+        let off = self
+            .inner
+            .alloc_hit(layout.size() as u64, layout.align() as u64)?;
+        Some(self.ptr_at(off))
+    }
+
+    /// The free-list hit of [`Heap::free`]: `false` when the free needs the full path.
+    #[inline(always)]
+    pub(crate) fn free_hit(&mut self, ptr: NonNull<u8>) -> bool {
+        let off = (ptr.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+        self.inner.free_hit(off as u64).is_some()
+    }
+
+    /// [`Heap::alloc`] for a `Layout` (whose alignment is a power of two).
+    #[inline(always)]
+    pub(crate) fn alloc_layout(
+        &mut self,
+        layout: core::alloc::Layout,
+    ) -> Result<NonNull<u8>, Error> {
+        let off = self
+            .inner
+            .alloc_pow2(layout.size() as u64, layout.align() as u64)?;
+        Ok(self.ptr_at(off))
     }
 
     /// Allocate `size` bytes aligned to `align` (a power of two). See [`BuddyHeap::alloc`].
-    #[inline]
+    #[inline(always)]
     pub fn alloc(&mut self, size: usize, align: usize) -> Result<NonNull<u8>, Error> {
-        let align = align as u64;
-        if align > self.base_align && align.is_power_of_two() {
-            return Err(Error::BadAlignment);
-        }
-        let off = self.inner.alloc(size as u64, align)?;
+        let off = self.inner.alloc(size as u64, align as u64)?;
         Ok(self.ptr_at(off))
     }
 
     /// Free the block at `ptr`. Foreign, interior and double frees are errors that change
     /// nothing. (Freeing does not touch the memory; using the block afterwards is the
     /// caller's bug, as with any allocator.)
-    #[inline]
+    #[inline(always)]
     pub fn free(&mut self, ptr: NonNull<u8>) -> Result<(), Error> {
         let off = self.offset_of(ptr)?;
         self.inner.free(off).map(|_| ())
@@ -186,11 +243,10 @@ impl<'m> Heap<'m> {
         align: usize,
     ) -> Result<NonNull<u8>, Error> {
         let off = self.offset_of(ptr)?;
-        let align64 = align as u64;
-        if align64 > self.base_align && align64.is_power_of_two() {
-            return Err(Error::BadAlignment);
-        }
-        match self.inner.realloc_aligned(off, new_size as u64, align64)? {
+        match self
+            .inner
+            .realloc_aligned(off, new_size as u64, align as u64)?
+        {
             Realloc::InPlace { .. } => Ok(ptr),
             Realloc::Moved { offset, copy, .. } => {
                 let new = self.ptr_at(offset);
@@ -207,6 +263,11 @@ impl<'m> Heap<'m> {
         }
     }
 
+    /// Drain the free lists into the buddy heap. See [`BuddyHeap::flush`].
+    pub fn flush(&mut self) {
+        self.inner.flush()
+    }
+
     /// Statistics. See [`Stats`].
     pub fn stats(&self) -> Stats {
         self.inner.stats()
@@ -221,7 +282,7 @@ impl<'m> Heap<'m> {
 impl core::fmt::Debug for Heap<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Heap")
-            .field("base", &(self.base as *const u8))
+            .field("base", &self.base)
             .field("inner", &self.inner)
             .finish()
     }

@@ -3,13 +3,14 @@
 //! Normal builds use `core`; under `--cfg loom` the same names are loom's, so the loom models
 //! in `tests/loom.rs` exercise the production lock and heap code, not a copy of it.
 
-#[cfg(not(loom))]
+#[cfg(all(not(loom), target_has_atomic = "8"))]
 pub(crate) use core::sync::atomic::{AtomicBool, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, Ordering};
 
 /// Hint inside a spin loop. Under loom, a yield, so the model checker can schedule the lock
 /// holder.
+#[cfg(any(target_has_atomic = "8", loom))]
 #[inline]
 pub(crate) fn spin_hint() {
     #[cfg(not(loom))]
@@ -36,16 +37,67 @@ impl<T> UnsafeCell<T> {
         UnsafeCell(loom::cell::UnsafeCell::new(v))
     }
 
-    /// Run `f` with a mutable pointer to the contents.
-    #[inline]
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+    /// Exclusive access to the contents until the returned guard drops (under loom, a tracked
+    /// access).
+    ///
+    /// # Safety
+    /// No other access to the contents may exist while the guard lives.
+    #[inline(always)]
+    pub(crate) unsafe fn get_mut(&self) -> CellMut<'_, T> {
         #[cfg(not(loom))]
         {
-            f(self.0.get())
+            CellMut {
+                // SAFETY: the caller guarantees exclusivity for the guard's life.
+                r: unsafe { &mut *self.0.get() },
+            }
         }
         #[cfg(loom)]
         {
-            self.0.with_mut(f)
+            CellMut {
+                p: self.0.get_mut(),
+                _life: core::marker::PhantomData,
+            }
+        }
+    }
+}
+
+/// Exclusive access to an [`UnsafeCell`]'s contents (see [`UnsafeCell::get_mut`]).
+pub(crate) struct CellMut<'a, T> {
+    #[cfg(not(loom))]
+    r: &'a mut T,
+    #[cfg(loom)]
+    p: loom::cell::MutPtr<T>,
+    #[cfg(loom)]
+    _life: core::marker::PhantomData<&'a mut T>,
+}
+
+impl<T> core::ops::Deref for CellMut<'_, T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        #[cfg(not(loom))]
+        {
+            self.r
+        }
+        #[cfg(loom)]
+        {
+            // SAFETY: `get_mut`'s caller guaranteed exclusive access while this guard lives.
+            unsafe { self.p.deref() }
+        }
+    }
+}
+
+impl<T> core::ops::DerefMut for CellMut<'_, T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        #[cfg(not(loom))]
+        {
+            self.r
+        }
+        #[cfg(loom)]
+        {
+            // SAFETY: as in `deref`.
+            unsafe { self.p.deref() }
         }
     }
 }

@@ -54,3 +54,33 @@ fn collections_grow_and_shrink_in_a_locked_heap() {
         .allocate(Layout::from_size_align(2 << 20, 16).unwrap())
         .is_err());
 }
+
+#[test]
+fn collections_in_an_unsync_heap() {
+    use memheap_core::UnsyncHeap;
+    let heap = UnsyncHeap::new();
+    let len = 1 << 20;
+    let buf: &'static mut [u8] = Box::leak(vec![0u8; len].into_boxed_slice());
+    // SAFETY: leaked buffer, used by nothing else.
+    unsafe {
+        heap.init(
+            NonNull::new(buf.as_mut_ptr()).unwrap(),
+            len,
+            Config::DEFAULT,
+        )
+    }
+    .unwrap();
+    {
+        let mut v: Vec<u32, &UnsyncHeap> = Vec::new_in(&heap);
+        v.extend(0..5000u32);
+        assert_eq!(v.iter().map(|&x| x as u64).sum::<u64>(), 4999 * 5000 / 2);
+        assert_eq!(heap.stats().unwrap().live_blocks, 1);
+        let a = (&heap)
+            .allocate(Layout::from_size_align(24, 8).unwrap())
+            .unwrap();
+        assert_eq!(a.len(), 32);
+        // SAFETY: allocated just above with this layout.
+        unsafe { (&heap).deallocate(a.cast(), Layout::from_size_align(24, 8).unwrap()) };
+    }
+    assert_eq!(heap.stats().unwrap().live_blocks, 0);
+}

@@ -67,17 +67,20 @@ impl Model {
     }
 
     fn alloc(&self, size: usize, who: usize) -> Option<NonNull<u8>> {
-        let p = self.heap.alloc(size, 16).ok()?;
+        let p = self.heap.try_alloc(size, 16).ok()?;
         self.claim(p, who);
         Some(p)
     }
 
     fn free(&self, p: NonNull<u8>) {
         self.release(p);
-        self.heap.free(p).unwrap();
+        // SAFETY: `p` came from `try_alloc` and its owner just gave it up.
+        unsafe { self.heap.try_free(p) }.unwrap();
     }
 
     fn finish(&self) {
+        self.heap.check().unwrap().unwrap();
+        self.heap.flush().unwrap();
         self.heap.check().unwrap().unwrap();
         let s = self.heap.stats().unwrap();
         assert_eq!(s.live_blocks, 0, "a block was never freed");
@@ -86,8 +89,8 @@ impl Model {
     }
 }
 
-/// The heap struct holds per-order tables (a few KiB), more than loom's default coroutine
-/// stack: run each model body on threads with larger stacks.
+/// The heap struct holds per-order tables (about 1 KiB), and loom's default coroutine stack is
+/// small: run each model body on threads with larger stacks.
 fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> loom::thread::JoinHandle<T> {
     loom::thread::Builder::new()
         .stack_size(1 << 20)
@@ -135,14 +138,14 @@ fn concurrent_realloc_keeps_table_and_bitmaps_in_agreement() {
                 let a = m2.alloc(16, 1).unwrap();
                 m2.release(a);
                 // SAFETY: the region is leaked host memory; this thread owns block `a`.
-                let a2 = unsafe { m2.heap.realloc(a, 80, 16) }.unwrap();
+                let a2 = unsafe { m2.heap.try_realloc(a, 80, 16) }.unwrap();
                 m2.claim(a2, 1);
                 m2.free(a2);
             });
             let b = m.alloc(16, 0).unwrap();
             m.release(b);
             // SAFETY: as above, for block `b`.
-            let b2 = unsafe { m.heap.realloc(b, 40, 16) }.unwrap();
+            let b2 = unsafe { m.heap.try_realloc(b, 40, 16) }.unwrap();
             m.claim(b2, 0);
             m.free(b2);
             t.join().unwrap();

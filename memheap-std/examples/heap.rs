@@ -6,7 +6,7 @@
 //!     cargo run -p memheap-std --example heap
 //! ```
 
-use memheap_std::Heap;
+use memheap_std::SymmetricHeap;
 
 fn main() {
     if let Err(e) = run() {
@@ -16,7 +16,7 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut heap = Heap::from_env()?;
+    let mut heap = SymmetricHeap::from_env()?;
     let seg = heap.segment();
     println!(
         "component {}: user heap {:p} + {} bytes, private heap {:p} + {} bytes{}",

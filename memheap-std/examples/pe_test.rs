@@ -202,12 +202,13 @@ fn exhaust(rt: &Runtime) -> Result<(), String> {
     Ok(())
 }
 
-/// PE n-1 uses another component, so the same request succeeds on some PEs and fails on it:
-/// every PE must get None, and the others must give their blocks back.
+/// PE n-1 asks for more than its heap holds, the others for half of theirs (with the call
+/// check off), so the request succeeds on some PEs and fails on one: every PE must get None,
+/// and the others must give their blocks back.
 fn one_fails(rt: &Runtime) -> Result<(), String> {
-    let me = rt.my_pe();
+    let (me, n) = (rt.my_pe(), rt.n_pes());
     let len = rt.heap_range().1;
-    let p = rt.malloc(len);
+    let p = rt.malloc(if me == n - 1 { 2 * len } else { len / 2 });
     if p.is_some() {
         return Err(format!(
             "PE {me}: malloc(whole heap) succeeded with {}",
@@ -221,17 +222,19 @@ fn one_fails(rt: &Runtime) -> Result<(), String> {
     Ok(())
 }
 
-/// PE n-1 uses ptmalloc, the others buddy. A realloc that buddy can do in place (the rest of
-/// the heap is free after the block) but ptmalloc cannot do at all must fail on every PE, and
-/// the buddy PEs must undo their in-place growth: same address, old size, contents intact.
+/// A realloc that succeeds on every PE but the last (which asks for more than its heap holds;
+/// the call check is off) must fail on every PE, and the others must undo their part: with
+/// buddy an in-place growth (the rest of the heap is free after the block), with ptmalloc a
+/// new block. Same address, old size, contents intact.
 fn realloc_undo(rt: &Runtime) -> Result<(), String> {
-    let me = rt.my_pe();
+    let (me, n) = (rt.my_pe(), rt.n_pes());
     let len = rt.heap_range().1;
     let a = rt.malloc(64).ok_or("malloc(64) failed")?;
     // SAFETY: `a` is a live block of 64 bytes.
     unsafe { a.as_ptr().write_bytes(0x5A, 64) };
     let used = rt.heap_stats().bytes_in_use;
-    if rt.realloc(Some(a), len - 32).is_some() {
+    let size = if me == n - 1 { 2 * len } else { len / 2 };
+    if rt.realloc(Some(a), size).is_some() {
         return Err(format!(
             "PE {me}: realloc to nearly the whole heap succeeded"
         ));
@@ -257,6 +260,56 @@ fn realloc_undo(rt: &Runtime) -> Result<(), String> {
     Ok(())
 }
 
+/// Descriptors of this process whose target contains `what` (from `/proc/self/fd`).
+fn fds_to(what: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| {
+                    std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().contains(what))
+                })
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A second `runtime::init` in a process whose runtime is running is refused, and closes
+/// nothing: neither the first runtime's segment memfd nor a file opened since.
+fn init_twice(rt: &Runtime) -> Result<(), String> {
+    let me = rt.my_pe();
+    let segments = fds_to("memheap-segment");
+    match runtime::init() {
+        Ok(_) => return Err("a second runtime::init succeeded".into()),
+        Err(e) => println!("PE {me}: second init refused: {e}"),
+    }
+    if fds_to("memheap-segment") != segments {
+        return Err(format!(
+            "the second init closed the segment memfd: {segments:?} -> {:?}",
+            fds_to("memheap-segment")
+        ));
+    }
+    // A file that may now sit on the job fd's old number, large enough to be mapped.
+    let path = std::env::temp_dir().join(format!("pe_test-init-twice-{}", std::process::id()));
+    let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+    file.set_len(1 << 20).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&path);
+    let before = fds_to("pe_test-init-twice");
+    if runtime::init().is_ok() {
+        return Err("a third runtime::init succeeded".into());
+    }
+    if fds_to("pe_test-init-twice") != before || before.is_empty() {
+        return Err(format!(
+            "a failed init closed a file of the program: {before:?} -> {:?}",
+            fds_to("pe_test-init-twice")
+        ));
+    }
+    drop(file);
+    rt.barrier_all();
+    println!("PE {me}: init twice ok");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let scenario = args.first().map(String::as_str).unwrap_or("hello");
@@ -269,15 +322,18 @@ fn main() -> ExitCode {
     if last && scenario == "base_mismatch" {
         std::env::set_var("MEMHEAP_BASE_ADDRESS", "0x210000000000");
     }
-    if scenario == "realloc_undo" {
-        // The components place blocks at different offsets, which the call check (on in debug
-        // builds) would rightly report; this scenario is about failure, not placement.
-        std::env::set_var("MEMHEAP_CHECK_CALLS", "0");
+    if scenario == "late_init" && last {
+        // Arrive long after the others' rendezvous timeout.
+        std::thread::sleep(Duration::from_secs(3));
     }
     if scenario == "one_fails" || scenario == "realloc_undo" {
-        // Every PE but the last runs buddy (a whole-heap request fits, a block can grow in
-        // place), the last ptmalloc (it cannot), whichever component is the default.
-        std::env::set_var("MEMHEAP_COMPONENT", if last { "ptmalloc" } else { "buddy" });
+        // The last PE's request differs from the others' on purpose, which the call check (on
+        // in debug builds) would rightly report; these scenarios are about failure. The
+        // component comes from the second argument.
+        std::env::set_var("MEMHEAP_CHECK_CALLS", "0");
+        if let Some(c) = args.get(1) {
+            std::env::set_var("MEMHEAP_COMPONENT", c);
+        }
     }
     let rt = match runtime::init() {
         Ok(rt) => rt,
@@ -361,6 +417,31 @@ fn main() -> ExitCode {
             print!("no newline from PE {me}");
             Ok(())
         }
+        "long_line" => {
+            // One line of `arg(1)` bytes without a newline: the launcher must forward it in
+            // linear time.
+            use std::io::Write;
+            let line = vec![b'x'; arg(1) as usize];
+            std::io::stdout()
+                .write_all(&line)
+                .map_err(|e| e.to_string())
+        }
+        "flood" => {
+            // More output than any pipe holds, then a long sleep: a launcher whose own stdout
+            // is not drained must still end the job at its timeout.
+            use std::io::Write;
+            let line = [b'y'; 1023];
+            let mut out = std::io::stdout().lock();
+            for _ in 0..1024 {
+                let _ = out.write_all(&line).and_then(|()| out.write_all(b"\n"));
+            }
+            let _ = out.flush();
+            drop(out);
+            std::thread::sleep(Duration::from_secs(30));
+            Ok(())
+        }
+        "init_twice" => init_twice(&rt),
+        "late_init" => Err("init succeeded although a PE arrived after the timeout".into()),
         other => Err(format!("unknown scenario {other:?}")),
     };
     if let Err(e) = result {

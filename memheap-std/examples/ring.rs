@@ -14,7 +14,7 @@
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use memheap_std::runtime::{self, Runtime};
+use memheap_std::runtime::{self, Awaiting, Runtime};
 
 /// Print in PE order, one PE at a time.
 fn in_order(rt: &Runtime, f: impl Fn()) {
@@ -58,21 +58,19 @@ fn run(rt: &Runtime) -> Result<(), String> {
         .ok_or("no mapping of the right neighbour's heap")?;
     // SAFETY: `theirs` maps the right neighbour's mailbox, live until both call free.
     let (their_token, their_flag) = unsafe { (theirs.as_ref(), &*theirs.as_ptr().add(1)) };
+    // Waiting for the token: `wait_until` runs the runtime's watch between tests, so a ring
+    // broken by a PE that left ends the job with a message instead of hanging.
+    let token_arrived = || flag.load(Ordering::Acquire) != 0;
+    let what = || format!("PE {me} waiting for the token");
     if me != 0 {
-        while flag.load(Ordering::Acquire) == 0 {
-            std::hint::spin_loop();
-            std::thread::yield_now();
-        }
+        rt.wait_until(Awaiting::Peers, &what, token_arrived);
     }
     let value = token.load(Ordering::Relaxed) + me as u64 + 1;
     println!("PE {me}: token {} -> PE {right}", value);
     their_token.store(value, Ordering::Relaxed);
     their_flag.store(1, Ordering::Release);
     if me == 0 {
-        while flag.load(Ordering::Acquire) == 0 {
-            std::hint::spin_loop();
-            std::thread::yield_now();
-        }
+        rt.wait_until(Awaiting::Peers, &what, token_arrived);
         let total = token.load(Ordering::Relaxed);
         let want = (n * (n + 1) / 2) as u64; // every PE added its number + 1
         println!("PE 0: token came back as {total} (1 + 2 + ... + {n} = {want})");

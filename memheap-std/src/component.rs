@@ -38,9 +38,12 @@ pub struct ModuleStats {
     /// Bytes not in live blocks: `region_bytes - bytes_in_use` (for `ptmalloc` this includes
     /// dlmalloc's chunk headers).
     pub bytes_free: u64,
-    /// The largest block the module can certainly still hand out (`buddy`: its largest free
-    /// block; `ptmalloc`: the untouched part of the region past its cursor — free chunks
-    /// behind the cursor may be larger).
+    /// The largest request (at [`MIN_ALIGN`]) that certainly succeeds now: a block of this
+    /// size can be allocated (given room in the module's block table). `buddy`: its largest
+    /// free buddy block; `ptmalloc`: its largest free chunk or its free top chunk together with
+    /// the part of the region past its cursor, less dlmalloc's overhead. Either may be a few
+    /// bytes (ptmalloc) or, when free buddy blocks are adjacent, more (buddy) below the very
+    /// largest request that would succeed.
     pub largest_free: u64,
 }
 
@@ -60,6 +63,14 @@ pub trait Module: Send {
 
     /// The region this module manages.
     fn region(&self) -> Region;
+
+    /// The module's configuration as a short phrase (`"min block 16 B, 65536 live blocks,
+    /// exact fit"`): everything besides the component and the region length that decides
+    /// where blocks go. The runtime checks at init that every PE has the same; the default is
+    /// empty (nothing to compare).
+    fn configuration(&self) -> String {
+        String::new()
+    }
 
     /// Allocate `size` bytes aligned to [`MIN_ALIGN`]. Size 0 yields a minimum block, which
     /// must be freed like any other.

@@ -396,6 +396,86 @@ pub(crate) fn resize_in_place(c: &dyn Component) {
     m.free(p).unwrap();
 }
 
+/// A small deterministic generator (xorshift64) for the churn tests.
+fn rng(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
+/// `stats().largest_free` is true: whatever the heap went through, a request of exactly that
+/// size succeeds, with blocks live and after freeing them all; and an emptied module serves a
+/// block of nearly its whole region (issue 10 item 1: ptmalloc could not serve a large request
+/// after a large block was freed).
+pub(crate) fn largest_free_is_true(c: &dyn Component) {
+    let mut f = Fixture::new(c, 8 * MIB);
+    let m = &mut *f.module;
+    let region = m.region().len();
+    let check = |m: &mut dyn Module, what: &str| -> usize {
+        let l = m.stats().largest_free as usize;
+        assert!(l <= region, "{what}: largest_free {l} > region {region}");
+        if l > 0 {
+            let p = m
+                .alloc(l)
+                .unwrap_or_else(|e| panic!("{what}: largest_free is {l}, but alloc({l}): {e}"));
+            m.free(p).unwrap();
+        }
+        l
+    };
+    // A large block, freed: the emptied heap serves nearly all of it again.
+    let a = m.alloc(region / 4).unwrap();
+    m.free(a).unwrap();
+    let l = check(m, "after one large block");
+    assert!(l >= region - 4096, "emptied: largest_free {l} of {region}");
+    let whole = m.alloc(region - 4096).unwrap();
+    m.free(whole).unwrap();
+    let mut next = rng(0x2545_F491_4F6C_DD1D);
+    let mut live: Vec<NonNull<u8>> = Vec::new();
+    for round in 0..8 {
+        for _ in 0..300 {
+            let r = next();
+            let size = 16usize << ((r >> 8) % 15); // 16 B .. 256 KiB
+            let size = size + (r >> 32) as usize % size;
+            match r % 8 {
+                0..=3 => {
+                    if let Ok(p) = m.alloc(size) {
+                        live.push(p);
+                    }
+                }
+                4 => {
+                    if let Ok(p) = m.align(64 << ((r >> 40) % 8), size) {
+                        live.push(p);
+                    }
+                }
+                5 if !live.is_empty() => {
+                    let i = (r >> 16) as usize % live.len();
+                    if let Ok(p) = m.realloc(live[i], size) {
+                        live[i] = p;
+                    }
+                }
+                _ if !live.is_empty() => {
+                    let i = (r >> 16) as usize % live.len();
+                    m.free(live.swap_remove(i)).unwrap();
+                }
+                _ => {}
+            }
+        }
+        check(m, &format!("round {round}, {} blocks live", live.len()));
+    }
+    for p in live.drain(..) {
+        m.free(p).unwrap();
+    }
+    let l = check(m, "after freeing everything");
+    assert!(
+        l >= region - 4096,
+        "emptied after churn: largest_free {l} of {region}"
+    );
+}
+
 /// The suite as `#[test]` functions for one component.
 macro_rules! conformance_tests {
     ($module:ident, $component:expr) => {
@@ -431,6 +511,10 @@ macro_rules! conformance_tests {
             #[test]
             fn resize_in_place() {
                 super::resize_in_place(&$component);
+            }
+            #[test]
+            fn largest_free_is_true() {
+                super::largest_free_is_true(&$component);
             }
         }
     };

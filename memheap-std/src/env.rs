@@ -16,6 +16,18 @@ pub const DEFAULT_SYMMETRIC_SIZE: u64 = 256 << 20;
 pub const SHMEM_SYMMETRIC_SIZE: &str = "SHMEM_SYMMETRIC_SIZE";
 /// Deprecated synonym of [`SHMEM_SYMMETRIC_SIZE`]; used only when that one is unset.
 pub const SMA_SYMMETRIC_SIZE: &str = "SMA_SYMMETRIC_SIZE";
+/// Open MPI OSHMEM's name for the heap size, honoured as a synonym of
+/// [`SHMEM_SYMMETRIC_SIZE`] with the lowest precedence (used only when neither
+/// [`SHMEM_SYMMETRIC_SIZE`] nor [`SMA_SYMMETRIC_SIZE`] is set), so a job script written for
+/// OSHMEM gets the heap it asks for.
+pub const SHMEM_SYMMETRIC_HEAP_SIZE: &str = "SHMEM_SYMMETRIC_HEAP_SIZE";
+/// The variables that give the user heap size, in order of precedence: the first one set
+/// decides, and the others are not read.
+pub const SIZE_VARIABLES: [&str; 3] = [
+    SHMEM_SYMMETRIC_SIZE,
+    SMA_SYMMETRIC_SIZE,
+    SHMEM_SYMMETRIC_HEAP_SIZE,
+];
 /// Base address of the segment.
 pub const MEMHEAP_BASE_ADDRESS: &str = "MEMHEAP_BASE_ADDRESS";
 /// Huge pages: `auto`, `on` or `off`.
@@ -241,15 +253,21 @@ pub fn parse_size(var: &str, value: &str) -> Result<u64, EnvError> {
 }
 
 /// The user heap size: `SHMEM_SYMMETRIC_SIZE` if set, else the deprecated
-/// `SMA_SYMMETRIC_SIZE`, else [`DEFAULT_SYMMETRIC_SIZE`]. When both are set `SHMEM_` wins
-/// (and `SMA_` is not parsed).
+/// `SMA_SYMMETRIC_SIZE`, else Open MPI's `SHMEM_SYMMETRIC_HEAP_SIZE`, else
+/// [`DEFAULT_SYMMETRIC_SIZE`] (see [`SIZE_VARIABLES`]). Only the variable that decides is
+/// parsed: when `SHMEM_` is set, the others are ignored, malformed or not.
 pub fn symmetric_size(lookup: impl Lookup) -> Result<u64, EnvError> {
-    for var in [SHMEM_SYMMETRIC_SIZE, SMA_SYMMETRIC_SIZE] {
+    symmetric_size_from(lookup).map(|(size, _)| size)
+}
+
+/// [`symmetric_size`] and the variable it came from (`None`: the default).
+pub fn symmetric_size_from(lookup: impl Lookup) -> Result<(u64, Option<&'static str>), EnvError> {
+    for var in SIZE_VARIABLES {
         if let Some(v) = lookup(var) {
-            return parse_size(var, &v);
+            return parse_size(var, &v).map(|size| (size, Some(var)));
         }
     }
-    Ok(DEFAULT_SYMMETRIC_SIZE)
+    Ok((DEFAULT_SYMMETRIC_SIZE, None))
 }
 
 /// Parse a base address: hexadecimal with a `0x`/`0X` prefix, or decimal. It must be a
@@ -307,8 +325,12 @@ impl fmt::Display for HugePages {
     }
 }
 
+/// What [`parse_hugepages`] accepts, as its error says it.
+pub const HUGEPAGES_GRAMMAR: &str =
+    "auto, on (or yes, true, 1) or off (or no, false, 0), in any case";
+
 /// Parse `auto`, `on` or `off` (case-insensitive; `yes`/`true`/`1` mean on, `no`/`false`/`0`
-/// mean off).
+/// mean off): [`HUGEPAGES_GRAMMAR`].
 pub fn parse_hugepages(var: &str, value: &str) -> Result<HugePages, EnvError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "auto" => Ok(HugePages::Auto),
@@ -317,7 +339,7 @@ pub fn parse_hugepages(var: &str, value: &str) -> Result<HugePages, EnvError> {
         _ => Err(EnvError::Invalid {
             var: var.to_owned(),
             value: value.to_owned(),
-            expected: "auto, on or off",
+            expected: HUGEPAGES_GRAMMAR,
         }),
     }
 }
@@ -629,6 +651,32 @@ mod tests {
     }
 
     #[test]
+    fn open_mpi_heap_size_is_the_last_synonym() {
+        let h = "SHMEM_SYMMETRIC_HEAP_SIZE";
+        assert_eq!(
+            symmetric_size_from(env(&[(h, "6M")])),
+            Ok((6 * M, Some(SHMEM_SYMMETRIC_HEAP_SIZE)))
+        );
+        assert_eq!(
+            symmetric_size_from(env(&[(h, "6M"), ("SMA_SYMMETRIC_SIZE", "8M")])),
+            Ok((8 * M, Some(SMA_SYMMETRIC_SIZE)))
+        );
+        assert_eq!(
+            symmetric_size_from(env(&[(h, "bad"), ("SHMEM_SYMMETRIC_SIZE", "4M")])),
+            Ok((4 * M, Some(SHMEM_SYMMETRIC_SIZE)))
+        );
+        assert_eq!(
+            symmetric_size_from(env(&[])),
+            Ok((DEFAULT_SYMMETRIC_SIZE, None))
+        );
+        let e = symmetric_size(env(&[(h, "1.5 GB")])).unwrap_err();
+        assert!(
+            e.to_string().contains(h) && e.to_string().contains("1.5 GB"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn base_address_grammar() {
         let v = "MEMHEAP_BASE_ADDRESS";
         assert_eq!(
@@ -672,11 +720,25 @@ mod tests {
         assert_eq!(parse_hugepages(v, "auto"), Ok(HugePages::Auto));
         assert_eq!(parse_hugepages(v, "ON"), Ok(HugePages::On));
         assert_eq!(parse_hugepages(v, "1"), Ok(HugePages::On));
+        assert_eq!(parse_hugepages(v, "yes"), Ok(HugePages::On));
+        assert_eq!(parse_hugepages(v, "True"), Ok(HugePages::On));
+        assert_eq!(parse_hugepages(v, "false"), Ok(HugePages::Off));
+        assert_eq!(parse_hugepages(v, "0"), Ok(HugePages::Off));
         assert_eq!(parse_hugepages(v, "off"), Ok(HugePages::Off));
         assert_eq!(parse_hugepages(v, " no "), Ok(HugePages::Off));
         let e = parse_hugepages(v, "sometimes").unwrap_err();
         assert!(e.to_string().contains("MEMHEAP_HUGEPAGES") && e.to_string().contains("sometimes"));
         assert!(parse_hugepages(v, "").is_err());
+        // The error names every word the parser takes, and takes every word it names.
+        for word in ["auto", "on", "off", "yes", "no", "true", "false", "1", "0"] {
+            assert!(
+                e.to_string()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == word),
+                "{word} missing from: {e}"
+            );
+            assert!(parse_hugepages(v, word).is_ok(), "{word}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! [`Heap`]: a segment plus the selected component's module — the symmetric heap of one PE,
-//! without the C layer.
+//! [`SymmetricHeap`]: a segment plus the selected component's module — the symmetric heap of
+//! one PE, without the C layer. (Not to be confused with memheap-core's `Heap`, the pointer
+//! heap over one region that the `buddy` component uses.)
 
 use std::fmt;
 use std::ptr::NonNull;
@@ -10,7 +11,7 @@ use crate::env::{self, EnvError, Lookup};
 use crate::registry::{builtin_components, Registry, RegistryError};
 use crate::segment::{Region, Segment, SegmentConfig, SegmentError};
 
-/// Why a [`Heap`] could not be created.
+/// Why a [`SymmetricHeap`] could not be created.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum InitError {
@@ -73,7 +74,7 @@ impl From<RegistryError> for InitError {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let mut heap = memheap_std::Heap::from_env()?;
+/// let mut heap = memheap_std::SymmetricHeap::from_env()?;
 /// let p = heap.alloc(1000)?;
 /// let q = heap.align(4096, 64)?;
 /// assert_eq!(q.as_ptr() as usize % 4096, 0);
@@ -86,33 +87,33 @@ impl From<RegistryError> for InitError {
 /// ```
 ///
 /// Dropping the heap finalizes the module, closes the registry, then unmaps the segment.
-pub struct Heap {
+pub struct SymmetricHeap {
     // Field order is drop order: the modules go before the memory they manage.
     registry: Registry,
     private: Option<BuddyModule>,
     segment: Segment,
 }
 
-impl Heap {
+impl SymmetricHeap {
     /// A heap configured from the process environment (every variable in the crate-level
     /// table).
-    pub fn from_env() -> Result<Heap, InitError> {
-        Heap::from_lookup(env::process_env)
+    pub fn from_env() -> Result<SymmetricHeap, InitError> {
+        SymmetricHeap::from_lookup(env::process_env)
     }
 
     /// A heap configured through `lookup` (standing for the environment), with the built-in
     /// components.
-    pub fn from_lookup(lookup: impl Lookup) -> Result<Heap, InitError> {
+    pub fn from_lookup(lookup: impl Lookup) -> Result<SymmetricHeap, InitError> {
         let config = SegmentConfig::from_lookup(&lookup)?;
         let registry = Registry::open(builtin_components(), &lookup)?;
-        Heap::new(&config, registry)
+        SymmetricHeap::new(&config, registry)
     }
 
     /// A heap over a new segment built from `config`, with a component selected by
     /// `registry` (opened, not yet selected).
-    pub fn new(config: &SegmentConfig, registry: Registry) -> Result<Heap, InitError> {
+    pub fn new(config: &SegmentConfig, registry: Registry) -> Result<SymmetricHeap, InitError> {
         let segment = Segment::create(config)?;
-        let mut heap = Heap {
+        let mut heap = SymmetricHeap {
             registry,
             private: None,
             segment,
@@ -184,7 +185,20 @@ impl Heap {
         self.registry.selected().unwrap_or("")
     }
 
-    /// The user heap's range (where every block of [`Heap::alloc`] lies).
+    /// The selected component and its configuration, as one line (`"buddy (min block 16 B,
+    /// 65536 live blocks, exact fit)"`): what must be the same on every PE for the heaps to be
+    /// symmetric.
+    pub fn description(&self) -> String {
+        match self.module() {
+            Ok(m) => match m.configuration() {
+                c if c.is_empty() => m.component().to_string(),
+                c => format!("{} ({c})", m.component()),
+            },
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The user heap's range (where every block of [`SymmetricHeap::alloc`] lies).
     pub fn user_range(&self) -> Region {
         self.segment.user_range()
     }
@@ -211,9 +225,9 @@ impl Heap {
     }
 }
 
-impl fmt::Debug for Heap {
+impl fmt::Debug for SymmetricHeap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Heap")
+        f.debug_struct("SymmetricHeap")
             .field("component", &self.component())
             .field("segment", &self.segment)
             .field("stats", &self.stats())
@@ -237,13 +251,13 @@ mod tests {
     #[test]
     fn heap_is_send() {
         fn send<T: Send>() {}
-        send::<Heap>();
+        send::<SymmetricHeap>();
     }
 
     #[test]
     fn from_lookup_selects_and_allocates() {
         for (component, want) in [
-            ("", "ptmalloc"),
+            ("", "buddy"),
             ("buddy", "buddy"),
             ("ptmalloc", "ptmalloc"),
             ("^buddy,firstfit", "ptmalloc"),
@@ -252,7 +266,7 @@ mod tests {
             if !component.is_empty() {
                 vars.push(("MEMHEAP_COMPONENT", component.to_string()));
             }
-            let mut heap = Heap::from_lookup(env(vars)).unwrap();
+            let mut heap = SymmetricHeap::from_lookup(env(vars)).unwrap();
             assert_eq!(heap.component(), want);
             assert_eq!(heap.user_range().len(), 4 << 20);
             let p = heap.alloc(1000).unwrap();
@@ -287,15 +301,16 @@ mod tests {
 
     #[test]
     fn init_errors_say_what_is_wrong() {
-        let e = Heap::from_lookup(env(vec![
+        let e = SymmetricHeap::from_lookup(env(vec![
             base_var(),
             ("SHMEM_SYMMETRIC_SIZE", "lots".into()),
         ]))
         .unwrap_err();
         assert!(matches!(e, InitError::Env(_)));
         assert!(e.to_string().contains("SHMEM_SYMMETRIC_SIZE"), "{e}");
-        let e = Heap::from_lookup(env(vec![base_var(), ("MEMHEAP_COMPONENT", "slab".into())]))
-            .unwrap_err();
+        let e =
+            SymmetricHeap::from_lookup(env(vec![base_var(), ("MEMHEAP_COMPONENT", "slab".into())]))
+                .unwrap_err();
         assert!(
             matches!(
                 e,
@@ -303,16 +318,17 @@ mod tests {
             ),
             "{e}"
         );
-        let e = Heap::from_lookup(env(vec![base_var(), ("MEMHEAP_COMPONENT", "a,^b".into())]))
-            .unwrap_err();
+        let e =
+            SymmetricHeap::from_lookup(env(vec![base_var(), ("MEMHEAP_COMPONENT", "a,^b".into())]))
+                .unwrap_err();
         assert!(
             matches!(e, InitError::Env(EnvError::MixedSelection { .. })),
             "{e}"
         );
         // Two heaps at one base: the second names the first.
         let vars = vec![base_var(), ("SHMEM_SYMMETRIC_SIZE", "2M".to_string())];
-        let first = Heap::from_lookup(env(vars.clone())).unwrap();
-        let e = Heap::from_lookup(env(vars)).unwrap_err();
+        let first = SymmetricHeap::from_lookup(env(vars.clone())).unwrap();
+        let e = SymmetricHeap::from_lookup(env(vars)).unwrap_err();
         assert!(
             matches!(e, InitError::Segment(SegmentError::RangeTaken { .. })),
             "{e}"
@@ -334,7 +350,7 @@ mod tests {
             private_size: 0,
             ..SegmentConfig::with_user_size(2 << 20)
         };
-        let mut heap = Heap::new(&config, registry).unwrap();
+        let mut heap = SymmetricHeap::new(&config, registry).unwrap();
         assert!(heap.private_heap().is_none());
         assert_eq!(heap.segment().len(), 2 << 20);
         let base = heap.segment().base() as usize;
@@ -356,7 +372,7 @@ mod tests {
             base: test_base(),
             ..SegmentConfig::with_user_size(2 << 20)
         };
-        let e = Heap::new(&config, registry).unwrap_err();
+        let e = SymmetricHeap::new(&config, registry).unwrap_err();
         assert!(
             matches!(e, InitError::Registry(RegistryError::AllFailed { .. })),
             "{e}"

@@ -242,7 +242,7 @@ impl Registry {
     fn say(&mut self, line: String) {
         let line = format!("memheap: {line}");
         if self.verbose {
-            eprintln!("{line}");
+            crate::runtime::say(&line);
         }
         self.log.push(line);
     }
@@ -425,18 +425,18 @@ mod tests {
 
     #[test]
     fn selection_by_environment() {
-        assert_eq!(select_builtin(&[]).unwrap(), "ptmalloc");
+        assert_eq!(select_builtin(&[]).unwrap(), "buddy");
         assert_eq!(
             select_builtin(&[("MEMHEAP_COMPONENT", "ptmalloc")]).unwrap(),
             "ptmalloc"
         );
         assert_eq!(
             select_builtin(&[("MEMHEAP_COMPONENT", "buddy,ptmalloc")]).unwrap(),
-            "ptmalloc"
+            "buddy"
         );
         assert_eq!(
             select_builtin(&[("MEMHEAP_COMPONENT", "ptmalloc,buddy")]).unwrap(),
-            "ptmalloc"
+            "buddy"
         );
         assert_eq!(
             select_builtin(&[("MEMHEAP_COMPONENT", "^ptmalloc")]).unwrap(),
@@ -455,12 +455,12 @@ mod tests {
             "firstfit"
         );
         assert_eq!(
-            select_builtin(&[("MEMHEAP_BUDDY_PRIORITY", "101")]).unwrap(),
-            "buddy"
+            select_builtin(&[("MEMHEAP_PTMALLOC_PRIORITY", "101")]).unwrap(),
+            "ptmalloc"
         );
         assert_eq!(
-            select_builtin(&[("MEMHEAP_PTMALLOC_PRIORITY", "-1")]).unwrap(),
-            "buddy"
+            select_builtin(&[("MEMHEAP_BUDDY_PRIORITY", "-1")]).unwrap(),
+            "ptmalloc"
         );
         assert_eq!(
             select_builtin(&[
@@ -468,11 +468,11 @@ mod tests {
                 ("MEMHEAP_COMPONENT", "^firstfit")
             ])
             .unwrap(),
-            "ptmalloc"
+            "buddy"
         );
         // A tie goes to the first registered.
         assert_eq!(
-            select_builtin(&[("MEMHEAP_BUDDY_PRIORITY", "100")]).unwrap(),
+            select_builtin(&[("MEMHEAP_PTMALLOC_PRIORITY", "100")]).unwrap(),
             "buddy"
         );
         assert_eq!(
@@ -664,10 +664,10 @@ mod tests {
             "memheap: component buddy: opened",
             "memheap: component ptmalloc: opened",
             "memheap: component firstfit: opened",
-            "memheap: component buddy: queried, priority 50 (default)",
+            "memheap: component buddy: queried, priority 100 (default)",
             "memheap: component ptmalloc: queried, priority 7 (set by environment)",
             "memheap: component firstfit: queried, excluded by MEMHEAP_COMPONENT",
-            "memheap: component buddy: selected, priority 50, region 0x",
+            "memheap: component buddy: selected, priority 100, region 0x",
             "memheap: component ptmalloc: closed",
             "memheap: component firstfit: closed",
             "memheap: component buddy: module finalized",

@@ -140,8 +140,9 @@ impl SegmentConfig {
         Self::from_lookup(env::process_env)
     }
 
-    /// The configuration from a lookup: `SHMEM_SYMMETRIC_SIZE` / `SMA_SYMMETRIC_SIZE`,
-    /// `MEMHEAP_BASE_ADDRESS` and `MEMHEAP_HUGEPAGES`; unset variables take the defaults.
+    /// The configuration from a lookup: `SHMEM_SYMMETRIC_SIZE` / `SMA_SYMMETRIC_SIZE` /
+    /// `SHMEM_SYMMETRIC_HEAP_SIZE` (see [`env::symmetric_size`]), `MEMHEAP_BASE_ADDRESS` and
+    /// `MEMHEAP_HUGEPAGES`; unset variables take the defaults.
     pub fn from_lookup(lookup: impl Lookup) -> Result<Self, EnvError> {
         let mut c = SegmentConfig {
             user_size: env::symmetric_size(&lookup)?,
@@ -208,7 +209,8 @@ pub enum SegmentError {
         /// The error.
         source: io::Error,
     },
-    /// `MEMHEAP_HUGEPAGES=on` but huge pages could not be had.
+    /// `MEMHEAP_HUGEPAGES` requires huge pages (`on`, `yes`, `true` or `1`) but they could
+    /// not be had.
     HugePagesUnavailable {
         /// The segment size.
         size: usize,
@@ -280,8 +282,8 @@ impl fmt::Display for SegmentError {
             SegmentError::HugePagesUnavailable { size, free, source } => {
                 write!(
                     f,
-                    "symmetric segment: {}=on but {size} bytes of 2 MiB huge pages are not \
-                     available ({source}",
+                    "symmetric segment: {} requires huge pages (it is on, yes, true or 1) but \
+                     {size} bytes of 2 MiB huge pages are not available ({source}",
                     env::MEMHEAP_HUGEPAGES
                 )?;
                 if let Some(free) = free {
@@ -839,7 +841,9 @@ mod tests {
                 );
                 let msg = e.to_string();
                 assert!(
-                    msg.contains("MEMHEAP_HUGEPAGES=on") && msg.contains("nr_hugepages"),
+                    msg.contains("MEMHEAP_HUGEPAGES requires huge pages")
+                        && msg.contains("nr_hugepages")
+                        && msg.contains("MEMHEAP_HUGEPAGES=auto"),
                     "{msg}"
                 );
             }

@@ -170,3 +170,98 @@ fn bad_command_lines_are_errors() {
         text(&o)
     );
 }
+
+/// Issue 10 item 9: a 64 MiB line without a newline is forwarded in linear time (it used to be
+/// rescanned on every read: 32 MiB took 10 s, so 64 MiB on two PEs would pass the timeout).
+#[test]
+fn long_line_is_forwarded_in_linear_time() {
+    const LEN: usize = 64 << 20;
+    let o = run(
+        2,
+        &["--timeout", "30"],
+        "pe_test",
+        &["long_line", &LEN.to_string()],
+    );
+    assert!(
+        o.status.success(),
+        "status {:?}: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Each PE's line, with the newline the launcher adds to a last line that has none.
+    assert_eq!(o.stdout.len(), 2 * (LEN + 1));
+    assert_eq!(o.stdout.iter().filter(|&&b| b == b'\n').count(), 2);
+}
+
+/// Issue 10 item 9: a reader that never drains the launcher's stdout cannot stall the job: the
+/// timeout still ends it.
+#[test]
+fn undrained_stdout_does_not_stall_the_timeout() {
+    use std::process::Stdio;
+    let mut child = Command::new(launcher())
+        .args(["--timeout", "1", "--grace", "0.5", "-n", "2"])
+        .arg(example("pe_test"))
+        .arg("flood")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped()) // never read
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(124),
+        "the launcher did not end the job at its timeout with stdout blocked"
+    );
+}
+
+/// Issue 10, messages: `--timeout 0` means no timeout (as GNU `timeout`).
+#[test]
+fn timeout_zero_means_no_timeout() {
+    let o = run(2, &["--timeout", "0"], "pe_test", &["sleep", "1"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Issue 10, messages: under memheap-run, a rendezvous timeout does not ask whether the PEs are
+/// on different machines (they cannot be); it says how many PEs arrived.
+#[test]
+fn rendezvous_timeout_under_memheap_run_names_no_machines() {
+    let o = Command::new(launcher())
+        .args(["--timeout", "20", "-n", "2"])
+        .arg(example("pe_test"))
+        .arg("late_init")
+        .env("MEMHEAP_RENDEZVOUS_TIMEOUT", "0.5")
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 of 2 PEs"), "{}", text(&o));
+    assert!(!err.contains("machine"), "{}", text(&o));
+}
+
+/// Issue 10 item 10: a second `runtime::init` while the first runtime runs is refused and
+/// closes nothing it does not own (the first runtime's segment memfd, a file of the program).
+#[test]
+fn second_init_closes_nothing() {
+    let o = run(2, &["--timeout", "20"], "pe_test", &["init_twice"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .matches("init twice ok")
+            .count(),
+        2,
+        "{}",
+        text(&o)
+    );
+}

@@ -162,3 +162,25 @@ fn missing_peers_fail_with_a_message_not_a_hang() {
         after.difference(&before)
     );
 }
+
+/// Issue 10 item 8: a PE count from the environment is capped (with a message naming the
+/// variable and the limit), so a bogus size creates nothing, and nothing is left in /dev/shm.
+#[test]
+fn pe_count_from_the_environment_is_capped() {
+    let before = shm_objects();
+    let job = format!("test-{}-huge", std::process::id());
+    let o = run_pe(&[
+        ("OMPI_COMM_WORLD_RANK", "0"),
+        ("OMPI_COMM_WORLD_SIZE", "1000000"),
+        ("OMPI_MCA_ess_base_jobid", &job),
+        ("MEMHEAP_RENDEZVOUS_TIMEOUT", "0.5"),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("OMPI_COMM_WORLD_SIZE") && err.contains("4096"),
+        "{}",
+        text(&o)
+    );
+    assert!(shm_objects().is_subset(&before));
+}

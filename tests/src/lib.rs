@@ -14,7 +14,8 @@ pub struct Build {
     pub root: PathBuf,
     /// Directory holding `libmemheap.so`, `libmemheap.a` and `memheap-run`.
     pub lib_dir: PathBuf,
-    /// The C headers (`shmem.h`, `mpp/shmem.h`, `memheap.h`).
+    /// The OpenSHMEM headers (`shmem.h`, `mpp/shmem.h`); `memheap.h` is in
+    /// `memheap-embed/include`.
     pub include_dir: PathBuf,
     /// Directory for compiled test programs.
     pub out_dir: PathBuf,
@@ -83,6 +84,8 @@ pub fn compile_c(name: &str, extra: &[&str]) -> PathBuf {
         .args(["-Wall", "-Wextra", "-Werror", "-O1"])
         .arg("-I")
         .arg(&b.include_dir)
+        .arg("-I")
+        .arg(b.root.join("memheap-embed").join("include"))
         .arg(&src)
         .args(extra)
         .arg("-o")
@@ -172,4 +175,25 @@ pub fn run_job(
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Compile `tests/c/<name>.c` into a shared object for `LD_PRELOAD` (no libmemheap); returns its
+/// path.
+pub fn compile_preload(name: &str) -> PathBuf {
+    let b = build();
+    let src = b.root.join("tests").join("c").join(format!("{name}.c"));
+    let so = b.out_dir.join(format!("{name}.so"));
+    let out = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-Werror"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&so)
+        .output()
+        .expect("run the C compiler");
+    assert!(
+        out.status.success(),
+        "compiling {name}.c failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    so
 }

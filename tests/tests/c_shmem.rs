@@ -263,6 +263,8 @@ fn headers_compile_as_c11_c99_and_cpp_with_warnings_as_errors() {
                 "-I",
             ])
             .arg(&b.include_dir)
+            .arg("-I")
+            .arg(b.root.join("memheap-embed").join("include"))
             .arg(file)
             .output()
             .unwrap();

@@ -1,16 +1,22 @@
-//! Fill efficiency of every allocator, and memheap-core's metadata fraction.
+//! Fill efficiency of every allocator, memheap-core's size overhead on the mixed workload, and
+//! its metadata fraction.
 //!
-//! Fill: on a fresh 64 MiB region, allocate sizes drawn **uniformly in bytes** from
-//! [64 B, 256 KiB] (alignment 8) until 16 allocations in a row fail; efficiency = bytes
-//! requested by the successful allocations / region length. Seeds 1..=7, median reported
-//! (min and max too).
+//! * **Fill**: on a fresh 64 MiB region, allocate sizes drawn **uniformly in bytes** from
+//!   [64 B, 256 KiB] (alignment 8) until 16 allocations in a row fail; efficiency = bytes
+//!   requested by the successful allocations / region length. Seeds 1..=7, median reported (min
+//!   and max too). **After churn**: the same, on a region that first ran 200,000 ops of the
+//!   mixed workload and then freed every block.
+//! * **Overhead**: after 1 Mi ops of the mixed workload (1024 slots, log-uniform 8 B..64 KiB),
+//!   the bytes memheap-core holds for the live blocks (their usable sizes) against the bytes
+//!   requested; and the bytes waiting on its free lists.
 //!
 //! Run: `cargo run --release -p memheap-benches --bin fill`
 
 use std::alloc::{GlobalAlloc, Layout};
 
 use memheap_benches::{
-    buddy_system, linked_list, memheap, offset_heap, rlsf, talc, Arena, Rng, ALIGN, REGION_LEN,
+    buddy_system, linked_list, memheap, memheap_with, mixed_ops, offset_heap, rlsf, talc, Arena,
+    Global, Mixed, Rng, ALIGN, MIXED_OPS, MIXED_SEED, REGION_LEN,
 };
 use memheap_core::Config;
 
@@ -18,6 +24,7 @@ const SEEDS: u64 = 7;
 const MIN: u64 = 64;
 const MAX: u64 = 256 << 10;
 const FAILS_IN_A_ROW: u32 = 16;
+const CHURN_OPS: u64 = 200_000;
 
 /// Bytes placed and blocks placed before 16 failures in a row.
 fn fill<A: GlobalAlloc>(arena: &Arena<A>, seed: u64) -> (u64, u64) {
@@ -39,88 +46,112 @@ fn fill<A: GlobalAlloc>(arena: &Arena<A>, seed: u64) -> (u64, u64) {
     (placed, blocks)
 }
 
+/// Run the mixed workload on the arena, then free every block.
+fn churn<A: GlobalAlloc>(arena: &Arena<A>) {
+    let ops = mixed_ops(MIXED_SEED ^ 0x5eed, 1 << 16);
+    let mut m = Mixed::new(Global(&arena.alloc), &ops);
+    m.run(CHURN_OPS);
+    m.clear();
+}
+
 fn row<A: GlobalAlloc>(name: &str, make: impl Fn() -> Arena<A>) {
-    let mut effs = Vec::new();
-    let mut blocks = Vec::new();
-    for seed in 1..=SEEDS {
-        let arena = make();
-        let (placed, n) = fill(&arena, seed);
-        effs.push(placed as f64 / REGION_LEN as f64 * 100.0);
-        blocks.push(n);
+    let mut cells = Vec::new();
+    for churned in [false, true] {
+        let mut effs = Vec::new();
+        let mut blocks = Vec::new();
+        for seed in 1..=SEEDS {
+            let arena = make();
+            if churned {
+                churn(&arena);
+            }
+            let (placed, n) = fill(&arena, seed);
+            effs.push(placed as f64 / REGION_LEN as f64 * 100.0);
+            blocks.push(n);
+        }
+        effs.sort_by(f64::total_cmp);
+        blocks.sort_unstable();
+        let mid = effs.len() / 2;
+        cells.push(format!(
+            "{:.2}% | {:.2}% | {:.2}%",
+            effs[mid],
+            effs[0],
+            effs[effs.len() - 1]
+        ));
+        if !churned {
+            cells.push(blocks[mid].to_string());
+        }
     }
-    let mut sorted = effs.clone();
-    sorted.sort_by(f64::total_cmp);
-    blocks.sort_unstable();
-    println!(
-        "| {name} | {:.2}% | {:.2}% | {:.2}% | {} |",
-        sorted[sorted.len() / 2],
-        sorted[0],
-        sorted[sorted.len() - 1],
-        blocks[blocks.len() / 2]
-    );
+    println!("| {name} | {} | {} | {} |", cells[0], cells[1], cells[2]);
 }
 
 fn main() {
     println!(
         "Fill efficiency: 64 MiB region, sizes uniform in bytes over [{MIN} B, {} KiB], \
-         until {FAILS_IN_A_ROW} failures in a row, seeds 1..={SEEDS}",
+         until {FAILS_IN_A_ROW} failures in a row, seeds 1..={SEEDS}; fresh, and after \
+         {CHURN_OPS} mixed ops with every block freed",
         MAX >> 10
     );
     println!();
-    println!("| allocator | median | min | max | blocks (median) |");
-    println!("|---|---|---|---|---|");
-    row("memheap (exact fit)", || memheap(REGION_LEN, true));
+    println!(
+        "| allocator | median | min | max | blocks (median) | after churn: median | min | max |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    row("memheap (default: packed)", || memheap(REGION_LEN, true));
+    row("memheap (lowest address)", || {
+        memheap_with(REGION_LEN, Config::LOWEST_ADDRESS)
+    });
     row("memheap (power of two)", || memheap(REGION_LEN, false));
     row("talc", || talc(REGION_LEN));
     row("buddy_system", || buddy_system(REGION_LEN));
     row("rlsf", || rlsf(REGION_LEN));
     row("linked_list", || linked_list(REGION_LEN));
 
-    // Why memheap-core stops short: what is left free after the fill, by block size.
+    // What a fresh default heap leaves after the fill.
     let arena = memheap(REGION_LEN, true);
     let (placed, _) = fill(&arena, 1);
     let s = arena.alloc.stats().expect("initialised");
     println!();
     println!(
-        "memheap (exact fit), seed 1, after the fill: placed {:.2}%, in use {:.2}%, free {:.2}%, \
-         largest free block {} KiB; free bytes by block size:",
+        "memheap (default), seed 1, after the fill: requested {:.2}% of the region, held in \
+         blocks {:.2}% (size-class rounding), free {:.2}%, largest free block {} KiB",
         placed as f64 / REGION_LEN as f64 * 100.0,
         s.bytes_in_use as f64 / REGION_LEN as f64 * 100.0,
         s.bytes_free as f64 / REGION_LEN as f64 * 100.0,
         s.largest_free >> 10
     );
-    // Contiguous free runs (gaps between live blocks): what a first fit over runs could use.
-    let mut live = Vec::new();
-    // SAFETY: the closure only reads the heap.
-    unsafe {
-        arena
-            .alloc
-            .with(|h| h.inner().for_each_live(|o, n| live.push((o, n))))
-    }
-    .expect("init");
-    live.sort_unstable();
-    let (mut cur, mut runs) = (0u64, Vec::new());
-    for &(o, n) in &live {
-        if o > cur {
-            runs.push(o - cur);
-        }
-        cur = o + n;
-    }
-    if cur < REGION_LEN as u64 {
-        runs.push(REGION_LEN as u64 - cur);
-    }
-    runs.sort_unstable();
-    let big: u64 = runs.iter().filter(|&&r| r >= 64 << 10).sum();
+
+    // Size overhead on the mixed workload.
+    println!();
     println!(
-        "  {} contiguous free runs, largest {} KiB, median {} KiB; {:.2}% of the region is in \
-         runs of >= 64 KiB",
-        runs.len(),
-        runs.last().copied().unwrap_or(0) >> 10,
-        runs.get(runs.len() / 2).copied().unwrap_or(0) >> 10,
-        big as f64 / REGION_LEN as f64 * 100.0
+        "Mixed workload (1024 slots, log-uniform 8 B..64 KiB), after {MIXED_OPS} ops: bytes \
+         held for the live blocks (usable sizes) against bytes requested"
     );
-    for (order, &n) in s.free_blocks.iter().enumerate().filter(|(_, &n)| n > 0) {
-        println!("  2^{order} B: {n} blocks, {} KiB", (n << order) >> 10);
+    println!();
+    println!("| memheap | live blocks | requested | held | held / requested | on the free lists |");
+    println!("|---|---|---|---|---|---|");
+    let ops = mixed_ops(MIXED_SEED, MIXED_OPS);
+    for (name, config) in [
+        ("default (packed)", Config::DEFAULT),
+        ("lowest address", Config::LOWEST_ADDRESS),
+        ("power of two", Config::DEFAULT.with_exact_fit(false)),
+    ] {
+        let arena = memheap_with(REGION_LEN, config);
+        let mut m = Mixed::new(Global(&arena.alloc), &ops);
+        m.run(MIXED_OPS as u64);
+        let (mut requested, mut held, mut n) = (0u64, 0u64, 0u64);
+        for (p, size) in m.live_blocks() {
+            requested += size as u64;
+            held += arena.alloc.usable_size(p).expect("live block") as u64;
+            n += 1;
+        }
+        let s = arena.alloc.stats().expect("initialised");
+        println!(
+            "| {name} | {n} | {requested} | {held} | {:.4} (+{:.2}%) | {} B |",
+            held as f64 / requested as f64,
+            (held as f64 / requested as f64 - 1.0) * 100.0,
+            s.bytes_listed
+        );
+        assert_eq!(m.failures, 0);
     }
 
     println!();
@@ -129,24 +160,28 @@ fn main() {
         Config::DEFAULT
     );
     println!();
-    println!("| region | bitmap bytes | bitmap / region | size table bytes | target |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| region | metadata bytes | of region | of which bitmaps | capacity (blocks) | target |"
+    );
+    println!("|---|---|---|---|---|---|");
     let mut meta = Vec::new();
     for (len, label) in [
-        (16u64 << 20, "16 MiB"),
+        (1u64 << 20, "1 MiB"),
+        (16 << 20, "16 MiB"),
         (64 << 20, "64 MiB"),
         (16 << 30, "16 GiB"),
     ] {
         let heap = offset_heap(len, &mut meta);
         let s = heap.stats();
-        let frac = s.bitmap_bytes as f64 / s.region_bytes as f64;
+        let frac = s.metadata_bytes as f64 / s.region_bytes as f64;
         println!(
-            "| {label} | {} | 1/{:.1} ({:.3}%) | {} | {} |",
-            s.bitmap_bytes,
-            1.0 / frac,
+            "| {label} | {} | {:.3}% (1/{:.1}) | {} | {} | {} |",
+            s.metadata_bytes,
             frac * 100.0,
-            s.metadata_bytes - s.bitmap_bytes,
-            if s.bitmap_bytes * 32 <= s.region_bytes {
+            1.0 / frac,
+            s.bitmap_bytes,
+            s.capacity,
+            if s.metadata_bytes * 32 <= s.region_bytes {
                 "<= 1/32 met"
             } else {
                 "> 1/32 MISSED"

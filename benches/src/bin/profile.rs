@@ -58,8 +58,25 @@ fn main() {
             m.run(n);
             println!("live {} failures {}", m.live(), m.failures);
         }
-        "pair16" => {
+        "pair16" | "pair4k" | "pair1m" => {
             let arena = memheap(REGION_LEN, true);
+            let size = match what.as_str() {
+                "pair16" => 16,
+                "pair4k" => 4096,
+                _ => 1 << 20,
+            };
+            let layout = Layout::from_size_align(size, ALIGN).unwrap();
+            for _ in 0..n {
+                // SAFETY: non-zero layout; freed once with the same layout.
+                unsafe {
+                    let p = GlobalAlloc::alloc(&arena.alloc, black_box(layout));
+                    GlobalAlloc::dealloc(&arena.alloc, black_box(p), layout);
+                }
+            }
+        }
+        // The same pairs on talc, to compare instruction counts.
+        "pair16-talc" => {
+            let arena = memheap_benches::talc(REGION_LEN);
             let layout = Layout::from_size_align(16, ALIGN).unwrap();
             for _ in 0..n {
                 // SAFETY: non-zero layout; freed once with the same layout.

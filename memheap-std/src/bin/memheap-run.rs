@@ -1,36 +1,90 @@
 //! `memheap-run`: start the PEs of a memheap (OpenSHMEM-style) job on this machine.
 //!
-//! ```text
-//! memheap-run [options] -n N [--] prog [args...]
-//!   -n, -np, --np N     number of PEs (required, >= 1)
-//!   --timeout SECS      end the job (exit 124) if it runs longer than SECS
-//!   --heap-size SIZE    set SHMEM_SYMMETRIC_SIZE for every PE (e.g. 64M)
-//!   --prefix            prefix each forwarded output line with "[pe] "
-//!   --grace SECS        after a failure, wait SECS between SIGTERM and SIGKILL (default 2)
-//! ```
+//! The options are [`HELP`], which `memheap-run --help` prints.
 //!
 //! Each PE gets `MEMHEAP_RANK`, `MEMHEAP_N_PES` and `MEMHEAP_JOB_FD` (an inherited anonymous
 //! memfd holding the job's rendezvous area; it has no name, so nothing is ever left in
-//! `/dev/shm`). PE 0 inherits stdin; the others read from `/dev/null`. Output is forwarded line
-//! by line. If a PE exits non-zero or dies on a signal, the others get SIGTERM, then SIGKILL
-//! after the grace period, and the launcher exits with that PE's status (128 + signal for a
-//! signal). A PE's `global_exit(status)` ends the job with `status`. PEs die with the launcher
-//! (`PR_SET_PDEATHSIG`).
+//! `/dev/shm`). PE 0 inherits stdin; the others read from `/dev/null`.
+//!
+//! **Output** is forwarded line by line, each line in one write (so lines of different PEs never
+//! mix), in time linear in its length; a line longer than 1 MiB goes out in pieces. Writing is
+//! done by a thread per stream, so a reader that does not drain the launcher's output never
+//! stalls the job: faults and the timeout are handled whatever stdout does. With `--timeout`,
+//! output still undelivered a grace period after the job ended is dropped.
+//!
+//! **The job fails** (the others get SIGTERM, then SIGKILL after the grace period, and the
+//! launcher exits non-zero, naming the PE and why) when a PE exits non-zero or dies on a
+//! signal (its status, 128 + signal), exits with status 0 without having called
+//! `shmem_finalize` (1), or exits before starting the runtime while other PEs have started it
+//! (1). A PE's `global_exit(status)` ends the job with `status`; that PE itself is not
+//! signalled, so its `exit` completes (its buffered output and `atexit` handlers are kept). An
+//! error the library detected and reported ends the job with that PE's status, said as such.
+//! PEs die with the launcher (`PR_SET_PDEATHSIG`).
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use memheap_std::runtime::job::{ENV_JOB_FD, ENV_N_PES, ENV_RANK};
-use memheap_std::runtime::JobArea;
+use memheap_std::runtime::job::{ENV_JOB_FD, ENV_N_PES, ENV_RANK, MAX_PES};
+use memheap_std::runtime::{JobArea, JobExit, PeState};
 
-const USAGE: &str = "usage: memheap-run [--timeout SECS] [--heap-size SIZE] [--prefix] [--grace SECS] -n N [--] prog [args...]";
-/// Most PEs one job may have.
-const MAX_PES: u32 = 4096;
+const USAGE: &str =
+    "usage: memheap-run [options] -n N [--] prog [args...]  (memheap-run --help explains)";
+
+/// What `--help` prints: every option, and what the launcher does.
+const HELP: &str = "\
+usage: memheap-run [options] -n N [--] prog [args...]
+       memheap-run --info | --help | --version
+
+Start N processing elements (PEs) of an OpenSHMEM program on this machine, forward their output
+and end the job when one fails.
+
+options:
+  -n N, -np N, --np N, --n N, -nN, --np=N
+                    number of PEs (required; 1 to 4096)
+  --timeout SECS    end the job (exit status 124) if it runs longer than SECS seconds;
+                    0 (the default): no timeout
+  --heap-size SIZE  set SHMEM_SYMMETRIC_SIZE for every PE (e.g. 64M, 1.5G; rounded up to 2 MiB)
+  --prefix          prefix each forwarded output line with \"[pe] \"
+  --grace SECS      after a failure, wait SECS seconds between SIGTERM and SIGKILL (default 2)
+  --info            print the version, the heap, the components and every environment
+                    variable with its value in effect (as memheap-info does), and exit
+  -h, --help        print this help and exit
+  -V, --version     print the version and exit
+  --                end of options: the program follows
+Options taking a value also take it as --option=VALUE.
+
+Each PE gets MEMHEAP_RANK, MEMHEAP_N_PES and MEMHEAP_JOB_FD (an inherited memfd holding the
+job's rendezvous area; nothing is left in /dev/shm). PE 0 inherits stdin; the others read from
+/dev/null. Output is forwarded line by line, each line in one write, so lines of different PEs
+never mix.
+
+The job fails, the other PEs are stopped (SIGTERM, then SIGKILL after the grace period) and
+memheap-run exits non-zero, naming the PE and why, when a PE exits non-zero or dies on a signal
+(its status, 128 + signal), exits 0 without calling shmem_finalize or before shmem_init while
+other PEs started it (1), calls shmem_global_exit(status) (status), or when the library reports
+an error (the PE's status) or the timeout passes (124).
+
+Environment variables (heap size, components, ...): memheap-run --info lists them with their
+values.
+";
+
+/// Every option, for the message about an unknown one.
+const KNOWN: &str = "-n/-np/--np N, --timeout SECS, --heap-size SIZE, --prefix, --grace SECS, \
+                     --info, --help, --version, --";
+
+/// A partial line longer than this is forwarded as it is, without waiting for its newline.
+const MAX_PENDING_LINE: usize = 1 << 20;
+
+/// Output queued for a stream beyond which the launcher stops reading the PEs' pipes of that
+/// stream (they then block in write) until the reader catches up.
+const MAX_BACKLOG: usize = 8 << 20;
 
 struct Opts {
     n: u32,
@@ -51,7 +105,34 @@ fn secs(opt: &str, v: Option<OsString>) -> Result<Duration, String> {
     }
 }
 
-fn parse(mut it: impl Iterator<Item = OsString>) -> Result<Opts, String> {
+/// What the command line asks for.
+enum Cmd {
+    /// Start a job.
+    Run(Opts),
+    /// Print this and exit 0 (help, version).
+    Print(String),
+    /// Print the info report and exit with its status.
+    Info,
+}
+
+/// A number of PEs: 1..=MAX_PES.
+fn pes(opt: &str, v: &str) -> Result<u32, String> {
+    match v.trim().parse::<u32>() {
+        Ok(k) if (1..=MAX_PES).contains(&k) => Ok(k),
+        _ => Err(format!(
+            "{opt}: {v:?} is not a number of PEs in 1..={MAX_PES}"
+        )),
+    }
+}
+
+/// The digits of `-nN` or `-npN`, if `opt` is one of those.
+fn glued_pes(opt: &str) -> Option<&str> {
+    opt.strip_prefix("-np")
+        .or_else(|| opt.strip_prefix("-n"))
+        .filter(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
+}
+
+fn parse(mut it: impl Iterator<Item = OsString>) -> Result<Cmd, String> {
     let mut n = None;
     let (mut timeout, mut heap_size, mut prefix, mut grace) =
         (None, None, false, Duration::from_secs(2));
@@ -60,36 +141,56 @@ fn parse(mut it: impl Iterator<Item = OsString>) -> Result<Opts, String> {
             return Err("no program given".into());
         };
         let s = arg.to_string_lossy().into_owned();
-        match s.as_str() {
+        // `--option=value` for the options that take a value.
+        let (opt, mut inline) = match s.split_once('=') {
+            Some((o, v)) if o.starts_with("--") => (o.to_string(), Some(OsString::from(v))),
+            _ => (s.clone(), None),
+        };
+        if inline.is_some()
+            && matches!(opt.as_str(), "--prefix" | "--info" | "--help" | "--version")
+        {
+            return Err(format!("{opt} takes no value (got {s:?})"));
+        }
+        let mut value = |what: &str| -> Result<OsString, String> {
+            inline
+                .take()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{opt} needs {what}"))
+        };
+        match opt.as_str() {
             "-n" | "-np" | "--np" | "--n" => {
-                let v = it
-                    .next()
-                    .ok_or_else(|| format!("{s} needs a number of PEs"))?;
-                let v = v.to_string_lossy();
-                n = Some(match v.trim().parse::<u32>() {
-                    Ok(k) if (1..=MAX_PES).contains(&k) => k,
-                    _ => {
-                        return Err(format!(
-                            "{s}: {v:?} is not a number of PEs in 1..={MAX_PES}"
-                        ))
-                    }
-                });
+                let v = value("a number of PEs")?;
+                n = Some(pes(&opt, &v.to_string_lossy())?);
             }
-            "--timeout" => timeout = Some(secs(&s, it.next())?),
-            "--grace" => grace = secs(&s, it.next())?,
-            "--heap-size" => heap_size = Some(it.next().ok_or("--heap-size needs a size")?),
+            // -n4, -np4: the value glued to the option, as mpirun users type it.
+            _ if glued_pes(&opt).is_some() => {
+                n = Some(pes(&opt, glued_pes(&opt).unwrap_or_default())?);
+            }
+            // 0 means no timeout, as for GNU timeout.
+            "--timeout" => {
+                timeout =
+                    Some(secs(&opt, Some(value("a number of seconds")?))?).filter(|t| !t.is_zero())
+            }
+            "--grace" => grace = secs(&opt, Some(value("a number of seconds")?))?,
+            "--heap-size" => heap_size = Some(value("a size")?),
             "--prefix" => prefix = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
+            "--info" => return Ok(Cmd::Info),
+            "-h" | "--help" => return Ok(Cmd::Print(HELP.to_string())),
+            "-V" | "--version" => {
+                return Ok(Cmd::Print(format!(
+                    "{}\n",
+                    memheap_std::info::tool_version("memheap-run")
+                )))
             }
             "--" => break it.next().ok_or("no program given after --")?,
-            _ if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
+            _ if s.starts_with('-') && s.len() > 1 => {
+                return Err(format!("unknown option {s}; the options are {KNOWN}"))
+            }
             _ => break arg,
         }
     };
     let n = n.ok_or("the number of PEs is required (-n N)")?;
-    Ok(Opts {
+    Ok(Cmd::Run(Opts {
         n,
         timeout,
         heap_size,
@@ -97,7 +198,96 @@ fn parse(mut it: impl Iterator<Item = OsString>) -> Result<Opts, String> {
         grace,
         prog,
         args: it.collect(),
-    })
+    }))
+}
+
+/// One of the launcher's own output streams, written by a thread of its own.
+struct Sink {
+    tx: Option<mpsc::Sender<Vec<u8>>>,
+    /// Bytes sent and not yet written.
+    queued: Arc<AtomicUsize>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sink {
+    /// A writer thread for descriptor `fd` (1 or 2): each buffer it gets is written with as
+    /// few writes as the descriptor takes (one, for a pipe and a buffer of up to 4 KiB).
+    fn new(fd: RawFd) -> Sink {
+        let (tx, rx) = mpsc::channel::<Vec<u8>>();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let q = queued.clone();
+        let thread = std::thread::spawn(move || {
+            // SAFETY: the launcher's own stdout or stderr, open for the whole process; the
+            // ManuallyDrop keeps this File from closing it.
+            let mut out = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+            for buf in rx {
+                // A reader that went away (EPIPE) loses the rest; the job goes on.
+                let _ = out.write_all(&buf);
+                q.fetch_sub(buf.len(), Ordering::Relaxed);
+            }
+        });
+        Sink {
+            tx: Some(tx),
+            queued,
+            thread: Some(thread),
+        }
+    }
+
+    fn send(&self, buf: Vec<u8>) {
+        if buf.is_empty() {
+            return;
+        }
+        if let Some(tx) = &self.tx {
+            self.queued.fetch_add(buf.len(), Ordering::Relaxed);
+            if tx.send(buf).is_err() {
+                self.queued.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Bytes waiting to be written.
+    fn backlog(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Write everything queued, waiting until `deadline` at most (for ever when `None`).
+    fn finish(&mut self, deadline: Option<Instant>) {
+        drop(self.tx.take());
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        loop {
+            if thread.is_finished() {
+                let _ = thread.join();
+                return;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return; // the reader does not drain us: what is left is dropped at exit
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// The launcher's outputs: forwarded stdout, and stderr (forwarded and its own messages).
+struct Outputs {
+    out: Sink,
+    err: Sink,
+}
+
+impl Outputs {
+    /// One line of the launcher's own, on stderr, in order with the PEs' lines.
+    fn say(&self, msg: &str) {
+        self.err.send(format!("memheap-run: {msg}\n").into_bytes());
+    }
+
+    fn sink(&self, stderr: bool) -> &Sink {
+        if stderr {
+            &self.err
+        } else {
+            &self.out
+        }
+    }
 }
 
 /// One PE's output pipe.
@@ -105,9 +295,76 @@ struct Pipe {
     fd: RawFd,
     pe: u32,
     stderr: bool,
+    /// Bytes read after the last newline forwarded.
     buf: Vec<u8>,
+    /// The next byte continues a line already partly forwarded (no prefix for it).
+    continuing: bool,
     open: bool,
     _owner: Box<dyn Read>,
+}
+
+impl Pipe {
+    /// `bytes` (whole lines, or the start or rest of a long one), with `[pe] ` before each
+    /// line start when prefixing.
+    fn framed(&mut self, prefix: bool, bytes: &[u8]) -> Vec<u8> {
+        if !prefix {
+            return bytes.to_vec();
+        }
+        let tag = format!("[{}] ", self.pe);
+        let mut out = Vec::with_capacity(bytes.len() + tag.len());
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            if !self.continuing {
+                out.extend_from_slice(tag.as_bytes());
+            }
+            out.extend_from_slice(line);
+            self.continuing = !line.ends_with(b"\n");
+        }
+        out
+    }
+
+    /// Forward what is left (the pipe closed, or the job ended), ending it with a newline.
+    fn flush_rest(&mut self, prefix: bool, outputs: &Outputs) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let mut rest = std::mem::take(&mut self.buf);
+        rest.push(b'\n');
+        let framed = self.framed(prefix, &rest);
+        outputs.sink(self.stderr).send(framed);
+    }
+}
+
+/// Read what the pipe has and forward every complete line, looking at each byte once.
+fn drain(pipe: &mut Pipe, prefix: bool, outputs: &Outputs) {
+    let mut chunk = [0u8; 65536];
+    // SAFETY: reading into our own buffer from a descriptor `pipe._owner` keeps open.
+    let n = unsafe { libc::read(pipe.fd, chunk.as_mut_ptr().cast(), chunk.len()) };
+    if n <= 0 {
+        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            return;
+        }
+        pipe.flush_rest(prefix, outputs);
+        pipe.open = false;
+        return;
+    }
+    let new = &chunk[..n as usize];
+    let complete = new.iter().rposition(|&b| b == b'\n').map(|i| i + 1);
+    match complete {
+        Some(k) => {
+            pipe.buf.extend_from_slice(&new[..k]);
+            let lines = std::mem::take(&mut pipe.buf);
+            let framed = pipe.framed(prefix, &lines);
+            outputs.sink(pipe.stderr).send(framed);
+            pipe.buf.extend_from_slice(&new[k..]);
+        }
+        None => pipe.buf.extend_from_slice(new),
+    }
+    if pipe.buf.len() > MAX_PENDING_LINE {
+        // A very long line: forward what there is; the rest follows without a prefix.
+        let part = std::mem::take(&mut pipe.buf);
+        let framed = pipe.framed(prefix, &part);
+        outputs.sink(pipe.stderr).send(framed);
+    }
 }
 
 struct Pe {
@@ -141,56 +398,55 @@ fn code_of(status: ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
-fn emit(pipe: &Pipe, prefix: bool, line: &[u8]) {
-    let mut out: Box<dyn Write> = if pipe.stderr {
-        Box::new(io::stderr().lock())
-    } else {
-        Box::new(io::stdout().lock())
-    };
-    if prefix {
-        let _ = write!(out, "[{}] ", pipe.pe);
-    }
-    let _ = out.write_all(line);
-    if !line.ends_with(b"\n") {
-        let _ = out.write_all(b"\n");
-    }
-    let _ = out.flush();
-}
-
-fn drain(pipe: &mut Pipe, prefix: bool) {
-    let mut chunk = [0u8; 65536];
-    // SAFETY: reading into our own buffer from a descriptor `pipe._owner` keeps open.
-    let n = unsafe { libc::read(pipe.fd, chunk.as_mut_ptr().cast(), chunk.len()) };
-    if n <= 0 {
-        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-            return;
+/// Signal every PE still running, except `spare`.
+fn signal_all(pes: &[Pe], sig: libc::c_int, spare: Option<u32>) {
+    for (rank, pe) in pes.iter().enumerate() {
+        if pe.status.is_none() && spare != Some(rank as u32) {
+            // SAFETY: signalling our own child (not yet reaped, so the pid is still ours).
+            unsafe { libc::kill(pe.child.id() as libc::pid_t, sig) };
         }
-        if !pipe.buf.is_empty() {
-            let rest = std::mem::take(&mut pipe.buf);
-            emit(pipe, prefix, &rest);
-        }
-        pipe.open = false;
-        return;
-    }
-    pipe.buf.extend_from_slice(&chunk[..n as usize]);
-    while let Some(i) = pipe.buf.iter().position(|&b| b == b'\n') {
-        let line: Vec<u8> = pipe.buf.drain(..=i).collect();
-        emit(pipe, prefix, &line);
     }
 }
 
-fn signal_all(pes: &[Pe], sig: libc::c_int) {
-    for pe in pes.iter().filter(|p| p.status.is_none()) {
-        // SAFETY: signalling our own child (not yet reaped, so the pid is still ours).
-        unsafe { libc::kill(pe.child.id() as libc::pid_t, sig) };
+/// How the job is ending: its exit status, and the PE that must not be signalled (it ended
+/// the job and is exiting by itself).
+struct Ending {
+    status: i32,
+    spare: Option<u32>,
+    at: Instant,
+}
+
+/// The job's end as a PE announced it in the rendezvous area.
+fn announced(e: JobExit, outputs: &Outputs) -> Ending {
+    if e.after_error {
+        outputs.say(&format!(
+            "PE {} ended the job after an error it reported (exit status {}); stopping the other PEs",
+            e.pe, e.status
+        ));
+    } else if e.status != 0 {
+        outputs.say(&format!(
+            "PE {} called global_exit({}); ending the job",
+            e.pe, e.status
+        ));
+    }
+    Ending {
+        status: e.status,
+        spare: Some(e.pe),
+        at: Instant::now(),
     }
 }
 
 fn run(o: Opts) -> i32 {
+    let outputs = Outputs {
+        out: Sink::new(1),
+        err: Sink::new(2),
+    };
     let area = match JobArea::create(o.n) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("memheap-run: {e}");
+            outputs.say(&e.to_string());
+            let mut outputs = outputs;
+            outputs.err.finish(None);
             return 1;
         }
     };
@@ -212,7 +468,7 @@ fn run(o: Opts) -> i32 {
     }
     let mut pes: Vec<Pe> = Vec::new();
     let mut pipes: Vec<Pipe> = Vec::new();
-    let mut failure: Option<i32> = None;
+    let mut ending: Option<Ending> = None;
     for rank in 0..o.n {
         let mut cmd = Command::new(&o.prog);
         cmd.args(&o.args)
@@ -253,51 +509,56 @@ fn run(o: Opts) -> i32 {
             Ok(mut child) => {
                 let out = child.stdout.take().expect("piped stdout");
                 let err = child.stderr.take().expect("piped stderr");
-                pipes.push(Pipe {
-                    fd: out.as_raw_fd(),
-                    pe: rank,
-                    stderr: false,
-                    buf: Vec::new(),
-                    open: true,
-                    _owner: Box::new(out),
-                });
-                pipes.push(Pipe {
-                    fd: err.as_raw_fd(),
-                    pe: rank,
-                    stderr: true,
-                    buf: Vec::new(),
-                    open: true,
-                    _owner: Box::new(err),
-                });
+                for (fd, stderr, owner) in [
+                    (out.as_raw_fd(), false, Box::new(out) as Box<dyn Read>),
+                    (err.as_raw_fd(), true, Box::new(err) as Box<dyn Read>),
+                ] {
+                    pipes.push(Pipe {
+                        fd,
+                        pe: rank,
+                        stderr,
+                        buf: Vec::new(),
+                        continuing: false,
+                        open: true,
+                        _owner: owner,
+                    });
+                }
                 pes.push(Pe {
                     child,
                     status: None,
                 });
             }
             Err(e) => {
-                eprintln!(
-                    "memheap-run: cannot start PE {rank} ({}): {e}",
+                outputs.say(&format!(
+                    "cannot start PE {rank} ({}): {e}",
                     o.prog.to_string_lossy()
-                );
-                failure = Some(if e.kind() == io::ErrorKind::NotFound {
+                ));
+                let status = if e.kind() == io::ErrorKind::NotFound {
                     127
                 } else {
                     126
+                };
+                ending = Some(Ending {
+                    status,
+                    spare: None,
+                    at: Instant::now(),
                 });
                 break;
             }
         }
     }
     let start = Instant::now();
-    let mut stop_at: Option<Instant> = failure.as_ref().map(|_| Instant::now());
     let mut termed = false;
     let mut killed = false;
     let mut all_done_at: Option<Instant> = None;
+    // PEs that exited with status 0 before starting the runtime: a failure once any other PE
+    // has started it (that one would wait for them).
+    let mut left_early: Vec<u32> = Vec::new();
     loop {
-        // Forward output.
+        // Forward output, from the streams whose reader keeps up.
         let mut fds: Vec<libc::pollfd> = pipes
             .iter()
-            .filter(|p| p.open)
+            .filter(|p| p.open && outputs.sink(p.stderr).backlog() < MAX_BACKLOG)
             .map(|p| libc::pollfd {
                 fd: p.fd,
                 events: libc::POLLIN,
@@ -309,7 +570,7 @@ fn run(o: Opts) -> i32 {
             unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 20) };
             for f in fds.iter().filter(|f| f.revents != 0) {
                 if let Some(p) = pipes.iter_mut().find(|p| p.fd == f.fd && p.open) {
-                    drain(p, o.prefix);
+                    drain(p, o.prefix, &outputs);
                 }
             }
         } else {
@@ -320,60 +581,92 @@ fn run(o: Opts) -> i32 {
             if pe.status.is_some() {
                 continue;
             }
-            if let Ok(Some(st)) = pe.child.try_wait() {
-                pe.status = Some(st);
-                if failure.is_none() {
-                    if let Some((who, status)) = area.global_exit() {
-                        if status != 0 {
-                            eprintln!("memheap-run: PE {who} called global_exit({status}); ending the job");
-                        }
-                        failure = Some(status);
-                    } else if !st.success() {
-                        eprintln!(
-                            "memheap-run: PE {rank} (pid {}) {}; stopping the other PEs",
-                            pe.child.id(),
-                            describe(st)
-                        );
-                        failure = Some(code_of(st));
-                    }
-                    if failure.is_some() {
-                        stop_at = Some(Instant::now());
+            let Ok(Some(st)) = pe.child.try_wait() else {
+                continue;
+            };
+            pe.status = Some(st);
+            if ending.is_some() {
+                continue;
+            }
+            let pid = pe.child.id();
+            let rank = rank as u32;
+            if let Some(e) = area.job_exit() {
+                ending = Some(announced(e, &outputs));
+            } else if !st.success() {
+                outputs.say(&format!(
+                    "PE {rank} (pid {pid}) {}; stopping the other PEs",
+                    describe(st)
+                ));
+                ending = Some(Ending {
+                    status: code_of(st),
+                    spare: None,
+                    at: Instant::now(),
+                });
+            } else {
+                match area.pe_state(rank) {
+                    PeState::Finalized => {}
+                    PeState::NotStarted => left_early.push(rank),
+                    PeState::Running | PeState::Finalizing => {
+                        outputs.say(&format!(
+                            "PE {rank} (pid {pid}) exited with status 0 without calling \
+                             shmem_finalize; stopping the other PEs"
+                        ));
+                        ending = Some(Ending {
+                            status: 1,
+                            spare: None,
+                            at: Instant::now(),
+                        });
                     }
                 }
             }
         }
-        if failure.is_none() {
-            if let Some((who, status)) = area.global_exit() {
-                if status != 0 {
-                    eprintln!("memheap-run: PE {who} called global_exit({status}); ending the job");
-                }
-                failure = Some(status);
-                stop_at = Some(Instant::now());
+        if ending.is_none() && !left_early.is_empty() && area.attached() > 0 {
+            let rank = left_early[0];
+            outputs.say(&format!(
+                "PE {rank} (pid {}) exited before starting the runtime (shmem_init), while \
+                 other PEs started it and wait for it; stopping the other PEs",
+                pes[rank as usize].child.id()
+            ));
+            ending = Some(Ending {
+                status: 1,
+                spare: None,
+                at: Instant::now(),
+            });
+        }
+        if ending.is_none() {
+            if let Some(e) = area.job_exit() {
+                ending = Some(announced(e, &outputs));
             }
         }
         let sig = SIGNALLED.load(Ordering::Relaxed);
-        if sig != 0 && failure.is_none() {
-            eprintln!("memheap-run: got signal {sig}; stopping the PEs");
-            failure = Some(128 + sig);
-            stop_at = Some(Instant::now());
+        if sig != 0 && ending.is_none() {
+            outputs.say(&format!("got signal {sig}; stopping the PEs"));
+            ending = Some(Ending {
+                status: 128 + sig,
+                spare: None,
+                at: Instant::now(),
+            });
         }
-        if let (Some(t), None) = (o.timeout, &failure) {
+        if let (Some(t), None) = (o.timeout, &ending) {
             if start.elapsed() >= t {
-                eprintln!(
-                    "memheap-run: timeout: the job did not finish within {:.1} s; stopping {} PEs",
+                outputs.say(&format!(
+                    "timeout: the job did not finish within {:.1} s; stopping {} PEs",
                     t.as_secs_f64(),
                     pes.iter().filter(|p| p.status.is_none()).count()
-                );
-                failure = Some(124);
-                stop_at = Some(Instant::now());
+                ));
+                ending = Some(Ending {
+                    status: 124,
+                    spare: None,
+                    at: Instant::now(),
+                });
             }
         }
-        if let Some(at) = stop_at {
+        if let Some(e) = &ending {
             if !termed {
-                signal_all(&pes, libc::SIGTERM);
+                signal_all(&pes, libc::SIGTERM, e.spare);
                 termed = true;
-            } else if !killed && at.elapsed() >= o.grace {
-                signal_all(&pes, libc::SIGKILL);
+            } else if !killed && e.at.elapsed() >= o.grace {
+                signal_all(&pes, libc::SIGKILL, None);
                 killed = true;
             }
         }
@@ -386,19 +679,38 @@ fn run(o: Opts) -> i32 {
             }
         }
     }
-    for p in pipes.iter_mut().filter(|p| p.open && !p.buf.is_empty()) {
-        let rest = std::mem::take(&mut p.buf);
-        emit(p, o.prefix, &rest);
+    for p in pipes.iter_mut().filter(|p| p.open) {
+        p.flush_rest(o.prefix, &outputs);
     }
     drop(area);
-    failure.unwrap_or(0)
+    let status = ending.map_or(0, |e| e.status);
+    // Deliver what is queued: for as long as the reader needs, unless a timeout bounds the
+    // launcher's life (then a grace period at most).
+    let deadline = o.timeout.map(|_| Instant::now() + o.grace);
+    let mut outputs = outputs;
+    outputs.out.finish(deadline);
+    outputs.err.finish(deadline);
+    status
 }
 
 fn main() {
     let opts = match parse(std::env::args_os().skip(1)) {
-        Ok(o) => o,
+        Ok(Cmd::Run(o)) => o,
+        Ok(Cmd::Print(text)) => {
+            let _ = io::stdout().write_all(text.as_bytes());
+            return;
+        }
+        Ok(Cmd::Info) => {
+            let (text, bad) = memheap_std::info::report(
+                memheap_std::env::process_env,
+                memheap_std::info::Format::Text,
+            );
+            let _ = io::stdout().write_all(text.as_bytes());
+            std::process::exit(i32::from(bad));
+        }
         Err(e) => {
-            eprintln!("memheap-run: {e}\n{USAGE}");
+            // One write: the message and the usage line reach the reader together.
+            let _ = io::stderr().write_all(format!("memheap-run: {e}\n{USAGE}\n").as_bytes());
             std::process::exit(2);
         }
     };

@@ -5,26 +5,54 @@
 //! [`Slot`] per PE (what that PE publishes: pid, executable identity and load address, its
 //! segment's memfd and base, and two buffers for collective-call arguments and results).
 //!
-//! Under `memheap-run` the area is an anonymous memfd the launcher creates and the PEs inherit
-//! (`MEMHEAP_JOB_FD`): it has no name in any file system, so nothing can be left behind. Under
-//! `mpirun`/PMI it is a POSIX shared-memory object named from the job id, created by PE 0 and
-//! unlinked as soon as every PE has attached.
+//! The area is always an anonymous memfd: it has no name in any file system, so nothing can be
+//! left behind, whatever happens to the PEs. Under `memheap-run` the launcher creates it and
+//! the PEs inherit it (`MEMHEAP_JOB_FD`); under `mpirun`/PMI PE 0 creates it and the others
+//! find it through an abstract socket named from the job id (see the `rendezvous` module).
 
-use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use super::barrier::Barrier;
 
 /// `"MEMHEAP1"`: the area is initialised.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"MEMHEAP1");
 
-/// Bit set in [`Header::exit`] once a PE called `global_exit`; bits 32..63 hold the PE, the low
-/// 32 bits the status.
+/// Bit set in [`Header::exit`] once a PE ended the job (`global_exit`, or an error the library
+/// detected); bits 32..61 hold the PE, the low 32 bits the status.
 pub(crate) const EXIT_SET: u64 = 1 << 63;
+
+/// Bit set in [`Header::exit`] (with [`EXIT_SET`]) when the job ends because of an error the
+/// library detected and reported, not because the program called `global_exit`.
+pub(crate) const EXIT_ERROR: u64 = 1 << 62;
+
+/// The PE number in an exit word.
+pub(crate) const fn exit_pe(word: u64) -> u32 {
+    ((word >> 32) & 0x3fff_ffff) as u32
+}
+
+/// [`Slot::state`]: the PE has not attached (it has not called init, or never will).
+pub(crate) const STATE_NONE: u32 = 0;
+/// [`Slot::state`]: the PE attached and runs.
+pub(crate) const STATE_RUNNING: u32 = 1;
+/// [`Slot::state`]: the PE is in finalize (explicit or at exit), in or before its barrier.
+pub(crate) const STATE_FINALIZING: u32 = 2;
+/// [`Slot::state`]: the PE passed finalize's barrier: it takes part in nothing any more.
+pub(crate) const STATE_FINALIZED: u32 = 3;
+
+/// [`Slot::wait_kind`]: not blocked (or not saying).
+pub(crate) const WAIT_NONE: u32 = 0;
+/// [`Slot::wait_kind`]: in a wait that only another PE can end.
+pub(crate) const WAIT_PEERS: u32 = 1;
+/// [`Slot::wait_kind`]: in the job-wide barrier.
+pub(crate) const WAIT_BARRIER: u32 = 2;
+
+/// Bytes of a PE's published component description (longer ones are cut; the comparison uses
+/// a hash of the whole text).
+pub(crate) const COMPONENT_TEXT: usize = 64;
 
 /// The area's header.
 #[repr(C, align(64))]
@@ -80,6 +108,56 @@ pub(crate) struct Slot {
     /// Collective-call buffers, used alternately (by call sequence parity), so a PE that
     /// races ahead into the next call never overwrites what a slower PE is still reading.
     pub coll: [Collective; 2],
+    /// Where the PE stands: `STATE_NONE`, `STATE_RUNNING`, `STATE_FINALIZING`,
+    /// `STATE_FINALIZED`.
+    pub state: AtomicU32,
+    /// What the PE is blocked in, if it says so: `WAIT_NONE`, `WAIT_PEERS` (a point-to-point
+    /// wait), `WAIT_BARRIER` (the job-wide barrier). See the `watch` module.
+    pub wait_kind: AtomicU32,
+    /// Monotonic time (ns) at which its current wait began.
+    pub wait_since: AtomicU64,
+    /// Monotonic time (ns) at which it last found its wait's condition false.
+    pub wait_tested: AtomicU64,
+    /// Hash of the selected heap component's name and configuration (the same on every PE, or
+    /// the heaps are not symmetric).
+    pub component_hash: AtomicU64,
+    /// The component's name and configuration as text, NUL-padded (for messages).
+    pub component: [AtomicU64; COMPONENT_TEXT / 8],
+}
+
+impl Slot {
+    /// Publish `text` (cut to [`COMPONENT_TEXT`] bytes) as this PE's component description.
+    pub fn set_component(&self, text: &str) {
+        let mut bytes = [0u8; COMPONENT_TEXT];
+        let n = text.len().min(COMPONENT_TEXT);
+        bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+        for (word, chunk) in self.component.iter().zip(bytes.chunks_exact(8)) {
+            word.store(
+                u64::from_le_bytes(chunk.try_into().expect("8 bytes")),
+                Ordering::Relaxed,
+            );
+        }
+        self.component_hash
+            .store(text_hash(text), Ordering::Relaxed);
+    }
+
+    /// The component description a PE published.
+    pub fn component(&self) -> String {
+        let bytes: Vec<u8> = self
+            .component
+            .iter()
+            .flat_map(|w| w.load(Ordering::Relaxed).to_le_bytes())
+            .take_while(|&b| b != 0)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// FNV-1a over `text`: a fixed hash, the same in every process.
+pub(crate) fn text_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Bytes of an area for `n_pes` PEs, rounded up to a page.
@@ -177,8 +255,8 @@ impl Area {
     /// Create a job's area as an anonymous memfd (launcher side). The fd is close-on-exec;
     /// the launcher clears that flag in each child before `exec`.
     pub fn create_memfd(n_pes: u32) -> Result<(Area, OwnedFd), super::Error> {
-        let name = c"memheap-job";
-        // SAFETY: `name` is a valid C string; memfd_create returns a new fd or -1.
+        let name = c"memheap-job"; // JOB_MEMFD_NAME
+                                   // SAFETY: `name` is a valid C string; memfd_create returns a new fd or -1.
         let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
         if fd < 0 {
             return Err(os_err("memfd_create for the job's rendezvous area"));
@@ -198,22 +276,53 @@ impl Area {
         Ok((area, fd))
     }
 
-    /// Attach to the area the launcher passed as fd number `fd` (PE side); the fd is closed
-    /// once mapped.
+    /// Attach to the area the launcher passed as fd number `fd` (PE side). The descriptor is
+    /// taken (closed once mapped) only when it is what it must be: `memheap-run`'s memfd
+    /// holding a rendezvous area for `n_pes` PEs, taken by no earlier runtime of this process.
+    /// On any error it is left alone: it may be a file the program owns.
     pub fn attach_fd(fd: RawFd, n_pes: u32) -> Result<Area, super::Error> {
+        if JOB_FD_TAKEN
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return Err(super::Error::BadEnv {
+                var: super::job::ENV_JOB_FD,
+                value: fd.to_string(),
+                reason: "the job's rendezvous area was already taken by an earlier runtime \
+                         of this process (one runtime per process)"
+                    .into(),
+            });
+        }
+        let attached = Self::attach_fd_checked(fd, n_pes);
+        if attached.is_err() {
+            JOB_FD_TAKEN.store(false, Ordering::Release);
+        }
+        attached
+    }
+
+    fn attach_fd_checked(fd: RawFd, n_pes: u32) -> Result<Area, super::Error> {
         let bad = |reason: String| super::Error::BadEnv {
             var: super::job::ENV_JOB_FD,
             value: fd.to_string(),
             reason,
         };
+        let target = std::fs::read_link(format!("/proc/self/fd/{fd}")).map_err(|e| {
+            bad(format!(
+                "not an open file descriptor ({e}); run the program through memheap-run"
+            ))
+        })?;
+        let target = target.to_string_lossy();
+        if !target.starts_with(&format!("/memfd:{JOB_MEMFD_NAME}")) {
+            return Err(bad(format!(
+                "descriptor {fd} is {target}, not memheap-run's rendezvous area; run the \
+                 program through memheap-run"
+            )));
+        }
         // SAFETY: fstat writes into a zeroed, properly sized stat buffer.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: as above; `fd` is only read, an invalid fd gives EBADF.
+        // SAFETY: as above; `fd` is only read.
         if unsafe { libc::fstat(fd, &mut st) } != 0 {
-            return Err(bad(format!(
-                "not an open file descriptor ({}); run the program through memheap-run",
-                io::Error::last_os_error()
-            )));
+            return Err(bad(format!("fstat: {}", io::Error::last_os_error())));
         }
         let len = area_len(n_pes);
         if (st.st_size as u64) < len as u64 {
@@ -224,133 +333,61 @@ impl Area {
         }
         let area = Area::map(fd, len, n_pes)
             .map_err(|e| bad(format!("cannot map the rendezvous area: {e}")))?;
-        // SAFETY: the launcher gave this fd to us alone; the mapping stays valid after close.
+        area.check(n_pes).map_err(bad)?;
+        // SAFETY: the descriptor is the launcher's memfd, inherited for the runtime and checked
+        // above (name, size, contents), so it is ours to close; the mapping outlives it.
         unsafe { libc::close(fd) };
-        let h = area.header();
-        if h.magic.load(Ordering::Acquire) != MAGIC {
-            return Err(bad("not a memheap rendezvous area (bad magic)".into()));
-        }
-        let theirs = h.n_pes.load(Ordering::Relaxed);
-        if theirs != n_pes {
-            return Err(bad(format!(
-                "the area is for {theirs} PEs, the environment says {n_pes}"
-            )));
-        }
         Ok(area)
     }
 
-    /// Meet the other PEs through the POSIX shared-memory object `name` (mpirun/PMI side):
-    /// PE 0 creates it (replacing a stale one), the others open it, waiting up to `timeout`.
-    pub fn rendezvous_shm(
-        name: &str,
-        pe: u32,
-        n_pes: u32,
-        timeout: Duration,
-    ) -> Result<Area, super::Error> {
-        let cname = CString::new(name)
-            .map_err(|_| super::Error::Rendezvous(format!("bad object name {name:?}")))?;
-        let len = area_len(n_pes);
-        let deadline = Instant::now() + timeout;
-        if pe == 0 {
-            // SAFETY: valid C string; ENOENT is fine (nothing stale).
-            unsafe { libc::shm_unlink(cname.as_ptr()) };
-            // SAFETY: valid C string and flags; returns a new fd or -1.
-            let fd = unsafe {
-                libc::shm_open(
-                    cname.as_ptr(),
-                    libc::O_CREAT | libc::O_EXCL | libc::O_RDWR | libc::O_CLOEXEC,
-                    0o600,
-                )
-            };
-            if fd < 0 {
-                return Err(os_err(format!(
-                    "shm_open({name}) to create the rendezvous area"
-                )));
-            }
-            // SAFETY: fresh fd we own.
-            let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-            // SAFETY: ftruncate on our own fd.
-            if unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) } != 0 {
-                let e = os_err(format!("ftruncate({name})"));
-                // SAFETY: valid C string.
-                unsafe { libc::shm_unlink(cname.as_ptr()) };
-                return Err(e);
-            }
-            let area = Area::map(fd.as_raw_fd(), len, n_pes).map_err(|e| {
-                // SAFETY: valid C string.
-                unsafe { libc::shm_unlink(cname.as_ptr()) };
-                super::Error::Os {
-                    what: format!("mmap({name})"),
-                    source: e,
-                }
+    /// Map the rendezvous area that process `pid` holds as descriptor `fd` (PE 0's, under
+    /// mpirun/PMI), through `/proc/<pid>/fd/<fd>`.
+    pub fn attach_peer(pid: i32, fd: RawFd, n_pes: u32) -> Result<Area, super::Error> {
+        let path = format!("/proc/{pid}/fd/{fd}");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| super::Error::Os {
+                what: format!("cannot open PE 0's rendezvous area through {path}"),
+                source: e,
             })?;
-            area.init();
-            return Ok(area);
+        let len = area_len(n_pes);
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if size < len as u64 {
+            return Err(super::Error::Rendezvous(format!(
+                "PE 0's rendezvous area is {size} bytes, {n_pes} PEs need {len}"
+            )));
         }
-        let mut pause = Duration::from_micros(200);
-        loop {
-            if let Some(area) = Self::try_open_shm(&cname, len, n_pes)? {
-                return Ok(area);
-            }
-            if Instant::now() >= deadline {
-                return Err(super::Error::Rendezvous(format!(
-                    "PE {pe} of {n_pes}: PE 0 did not create the rendezvous area {name} within {:.1} s; \
-                     are the PEs on different machines? memheap's shared-memory runtime needs every PE \
-                     on one machine (or set MEMHEAP_JOB_ID to the same value on every PE)",
-                    timeout.as_secs_f64()
-                )));
-            }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(20));
-        }
+        let area = Area::map(file.as_raw_fd(), len, n_pes).map_err(|e| super::Error::Os {
+            what: "mmap of PE 0's rendezvous area".into(),
+            source: e,
+        })?;
+        area.check(n_pes).map_err(super::Error::Mismatch)?;
+        Ok(area)
     }
 
-    fn try_open_shm(cname: &CString, len: usize, n_pes: u32) -> Result<Option<Area>, super::Error> {
-        // SAFETY: valid C string and flags.
-        let fd = unsafe { libc::shm_open(cname.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC, 0) };
-        if fd < 0 {
-            return Ok(None);
-        }
-        // SAFETY: fresh fd we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        // SAFETY: zeroed stat buffer, fstat on our fd.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: as above.
-        if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0 || (st.st_size as u64) < len as u64
-        {
-            return Ok(None); // not sized yet
-        }
-        let Ok(area) = Area::map(fd.as_raw_fd(), len, n_pes) else {
-            return Ok(None);
-        };
-        let h = area.header();
+    /// Check the magic and the PE count of a mapped area.
+    fn check(&self, n_pes: u32) -> Result<(), String> {
+        let h = self.header();
         if h.magic.load(Ordering::Acquire) != MAGIC {
-            return Ok(None);
-        }
-        let creator = h.creator.load(Ordering::Relaxed) as libc::pid_t;
-        // SAFETY: kill with signal 0 only checks for existence.
-        if unsafe { libc::kill(creator, 0) } != 0
-            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
-        {
-            return Ok(None); // stale object of a dead job; PE 0 will replace it
+            return Err("not a memheap rendezvous area (bad magic)".into());
         }
         let theirs = h.n_pes.load(Ordering::Relaxed);
         if theirs != n_pes {
-            return Err(super::Error::Mismatch(format!(
+            return Err(format!(
                 "the rendezvous area is for {theirs} PEs, this PE was told {n_pes}"
-            )));
+            ));
         }
-        Ok(Some(area))
+        Ok(())
     }
 }
 
-/// Remove the POSIX shared-memory object `name` (ENOENT is fine).
-pub(crate) fn unlink_shm(name: &str) {
-    if let Ok(c) = CString::new(name) {
-        // SAFETY: valid C string.
-        unsafe { libc::shm_unlink(c.as_ptr()) };
-    }
-}
+/// Name of the job area's memfd (shown as `/memfd:memheap-job` in `/proc/<pid>/fd`).
+pub(crate) const JOB_MEMFD_NAME: &str = "memheap-job";
+
+/// Set once a runtime of this process has taken the job area `memheap-run` passed down.
+static JOB_FD_TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// Map `len` bytes of `fd` `MAP_SHARED`, read/write, at an address the kernel picks (the
 /// rendezvous area, and the peers' heap segments). The caller owns the mapping and unmaps it.

@@ -19,14 +19,15 @@ use super::team::Team;
 use super::{Error, Runtime};
 
 impl Runtime {
-    /// Check that `[addr, addr+len)` is symmetric here (each member checks its own side before
-    /// the first barrier, so a bad argument is reported before anyone waits).
-    fn check_local(&self, addr: *const u8, len: usize) -> Result<(), Error> {
+    /// Check that `[addr, addr+len)` is symmetric here and a program may target it (writable
+    /// when `write`: a destination): each member checks its own side before the first
+    /// barrier, so a bad argument is reported before anyone waits.
+    fn check_coll_buffer(&self, addr: *const u8, len: usize, write: bool) -> Result<(), Error> {
         if len == 0 {
             return Ok(());
         }
         self.live()?;
-        self.check_symmetric(addr as usize, len)
+        self.check_symmetric(addr, len, write)
     }
 
     /// Broadcast `len` bytes of `src` on team member `root` to `dest` on every member (also
@@ -54,8 +55,8 @@ impl Runtime {
                 team.n_pes()
             )));
         }
-        self.check_local(dest, len)?;
-        self.check_local(src, len)?;
+        self.check_coll_buffer(dest, len, true)?;
+        self.check_coll_buffer(src, len, false)?;
         // The specification makes every destination ready before any PE calls, so the root
         // writes into them at once and then releases each member; a member only waits for
         // its release. Releases are counted, so a root may run ahead by several broadcasts.
@@ -93,7 +94,7 @@ impl Runtime {
         len: usize,
         fixed: bool,
     ) -> Result<(), Error> {
-        self.check_local(src, len)?;
+        self.check_coll_buffer(src, len, false)?;
         if !fixed {
             self.team_publish(team, 2, len as u64)?;
         }
@@ -143,7 +144,7 @@ impl Runtime {
             .and_then(|t| t.checked_mul(elem))
             .ok_or_else(too_big)?;
         if dst == 1 && sst == 1 {
-            self.check_local(src, total)?;
+            self.check_coll_buffer(src, total, false)?;
         }
         self.team_barrier(team)?;
         let me = team.my_pe();
@@ -195,8 +196,8 @@ impl Runtime {
         len: usize,
         combine: &mut dyn FnMut(&mut [u8], &[u8]),
     ) -> Result<(), Error> {
-        self.check_local(src, len)?;
-        self.check_local(dest, len)?;
+        self.check_coll_buffer(src, len, false)?;
+        self.check_coll_buffer(dest, len, true)?;
         // Member 0 combines every member's source once all have arrived, writes the result to
         // every member's destination, then releases them.
         self.team_barrier_led(team, 0, || {

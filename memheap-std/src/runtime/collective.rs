@@ -17,7 +17,7 @@
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 
-use super::{flush_std, Error, Runtime};
+use super::{Error, Runtime};
 use crate::component::MIN_ALIGN;
 
 /// Operation codes published in the rendezvous area.
@@ -140,12 +140,11 @@ impl Runtime {
                 }
             }
             msg.push_str("\nevery PE must make the same collective calls with the same arguments; ending the job");
-            eprintln!("{msg}");
+            super::say(&msg);
             // Let every PE print before anyone exits (the launcher stops the others as
             // soon as one exits).
             self.barrier_all();
-            flush_std();
-            std::process::exit(1);
+            self.fail_job(1);
         }
         Exchanged { all_ok, idx }
     }
@@ -184,20 +183,20 @@ impl Runtime {
                 .collect();
             let why = local.map(|e| format!(" (here: {e})")).unwrap_or_default();
             let s = self.heap_stats();
-            eprintln!(
+            super::say(&format!(
                 "memheap: PE {}: {call} failed on PE(s) {failed:?}{why}; this PE's heap: {} bytes free, largest free block {} bytes, {} live blocks; returning None on every PE",
                 self.my_pe(),
                 s.bytes_free,
                 s.largest_free,
                 s.live_blocks
-            );
+            ));
         }
     }
 
     /// Run `f` on the heap (an error after finalize).
     fn with_heap<R>(
         &self,
-        f: impl FnOnce(&mut crate::Heap) -> Result<R, crate::Error>,
+        f: impl FnOnce(&mut crate::SymmetricHeap) -> Result<R, crate::Error>,
     ) -> Result<R, crate::Error> {
         match super::lock(&self.heap).as_mut() {
             Some(h) => f(h),
@@ -275,17 +274,66 @@ impl Runtime {
     }
 
     /// Collective `shmem_free`. `None` does nothing (no barrier); otherwise a barrier on entry
-    /// (so no PE still uses the block), then the block is freed. A pointer the heap did not
-    /// hand out is an error (on the PEs where it is one), never corruption.
+    /// (so no PE still uses the block), then the block is freed.
+    ///
+    /// Every PE publishes whether its pointer is a live block, and which one, in the exchange
+    /// that holds the barrier, and all act on the outcome alike: unless every PE passed the
+    /// same live block, no PE frees anything and every PE returns [`Error::NotFreed`] saying
+    /// why (the heaps stay symmetric: the next allocation returns the same address everywhere).
+    /// A pointer the heap did not hand out is an error, never corruption.
     pub fn free(&self, ptr: Option<NonNull<u8>>) -> Result<(), Error> {
         let Some(p) = ptr else { return Ok(()) };
-        self.exchange(Entry {
+        let keep = "not freed on any PE (every PE keeps its block, so the heaps stay symmetric)";
+        if self.job.n_pes == 1 {
+            // Nobody to agree with: the heap's own check is the whole answer.
+            self.exchange(Entry {
+                op: Op::Free as u32,
+                size: 0,
+                align: 0,
+                ok: true,
+                offset: self.offset_of(Some(p)),
+            });
+            return self
+                .with_heap(|h| h.free(p))
+                .map_err(|e| Error::NotFreed(format!("{e}; {keep}")));
+        }
+        let local = self.with_heap(|h| h.usable_size(p));
+        let all = self.exchange(Entry {
             op: Op::Free as u32,
             size: 0,
             align: 0,
-            ok: true,
+            ok: local.is_ok(),
             offset: self.offset_of(Some(p)),
         });
+        if let Err(e) = local {
+            return Err(Error::NotFreed(format!("{e}; {keep}")));
+        }
+        if !all.all_ok {
+            let bad: Vec<usize> = self
+                .entries(all.idx)
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| !e.ok)
+                .map(|(pe, _)| pe)
+                .collect();
+            return Err(Error::NotFreed(format!(
+                "PE(s) {bad:?} passed a pointer that is not a live block of the symmetric heap; \
+                 {keep}"
+            )));
+        }
+        let first = self.entry(0, all.idx).offset;
+        if (1..self.job.n_pes).any(|pe| self.entry(pe, all.idx).offset != first) {
+            let offsets: Vec<String> = self
+                .entries(all.idx)
+                .iter()
+                .enumerate()
+                .map(|(pe, e)| format!("PE {pe}: {:#x}", e.offset))
+                .collect();
+            return Err(Error::NotFreed(format!(
+                "the PEs passed different blocks (heap offsets {}); {keep}",
+                offsets.join(", ")
+            )));
+        }
         self.with_heap(|h| h.free(p)).map_err(Error::Alloc)
     }
 

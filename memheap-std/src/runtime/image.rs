@@ -9,15 +9,41 @@
 //! needs the right to ptrace the peer; PEs are one user's processes, and the runtime calls
 //! `prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY)` at init so Yama's `ptrace_scope = 1` does not
 //! refuse it (`ptrace_scope >= 2` does: then static put/get fails with a clear error).
+//!
+//! Only data is symmetric: code and read-only data take no puts (a store there would crash
+//! this PE), code is not data at all, and the holes between segments are not mapped.
 
 use std::io;
 
-/// The main executable's load bias and the range its loadable segments occupy.
+/// Most loadable segments of the executable the runtime keeps track of (linkers emit four or
+/// five; any beyond this many are treated as unknown memory, never as symmetric data).
+const MAX_SEGMENTS: usize = 8;
+
+/// One loadable segment of the executable, as mapped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub start: usize,
+    pub end: usize,
+    /// Writable after relocation (`PF_W`, minus the `PT_GNU_RELRO` part, which is split off as
+    /// a read-only segment).
+    pub writable: bool,
+    /// Code (`PF_X`).
+    pub code: bool,
+}
+
+/// The main executable's load bias and its loadable segments.
+///
+/// Static and global variables live in its data segments: the writable ones (`.data`, `.bss`)
+/// take puts and gets; the read-only ones (constants) only gets; code is not symmetric data at
+/// all. Holes between segments are not mapped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Image {
     pub bias: usize,
+    /// Lowest and highest address of any segment.
     pub start: usize,
     pub end: usize,
+    segments: [Segment; MAX_SEGMENTS],
+    count: usize,
 }
 
 impl Image {
@@ -34,21 +60,26 @@ impl Image {
                 let info = &*info;
                 let image = &mut *data.cast::<Image>();
                 let bias = info.dlpi_addr as usize;
-                let (mut lo, mut hi) = (usize::MAX, 0usize);
+                let mut loads = Vec::new();
+                let mut relro = None;
                 for i in 0..info.dlpi_phnum as usize {
                     let ph = &*info.dlpi_phdr.add(i);
-                    if ph.p_type == libc::PT_LOAD {
-                        lo = lo.min(bias + ph.p_vaddr as usize);
-                        hi = hi.max(bias + (ph.p_vaddr + ph.p_memsz) as usize);
+                    let (lo, hi) = (
+                        bias + ph.p_vaddr as usize,
+                        bias + (ph.p_vaddr + ph.p_memsz) as usize,
+                    );
+                    if ph.p_type == libc::PT_LOAD && lo < hi {
+                        loads.push(Segment {
+                            start: lo,
+                            end: hi,
+                            writable: ph.p_flags & libc::PF_W != 0,
+                            code: ph.p_flags & libc::PF_X != 0,
+                        });
+                    } else if ph.p_type == libc::PT_GNU_RELRO && lo < hi {
+                        relro = Some((lo, hi));
                     }
                 }
-                if lo < hi {
-                    *image = Image {
-                        bias,
-                        start: lo,
-                        end: hi,
-                    };
-                }
+                *image = Image::from_segments(bias, &loads, relro);
             }
             1 // the first object is the main program: stop
         }
@@ -59,9 +90,70 @@ impl Image {
         image
     }
 
-    /// Whether `[addr, addr+len)` lies in the image.
-    pub fn contains(&self, addr: usize, len: usize) -> bool {
-        addr >= self.start && addr.checked_add(len).is_some_and(|e| e <= self.end)
+    /// The image of segments `loads` (in address order) with the read-only-after-relocation
+    /// range `relro` split off the writable ones.
+    fn from_segments(bias: usize, loads: &[Segment], relro: Option<(usize, usize)>) -> Image {
+        let mut image = Image {
+            bias,
+            start: usize::MAX,
+            ..Image::default()
+        };
+        let mut push = |seg: Segment| {
+            if seg.start < seg.end && image.count < MAX_SEGMENTS {
+                image.segments[image.count] = seg;
+                image.count += 1;
+                image.start = image.start.min(seg.start);
+                image.end = image.end.max(seg.end);
+            }
+        };
+        for &seg in loads {
+            match relro {
+                Some((lo, hi)) if seg.writable && lo < seg.end && hi > seg.start => {
+                    let (lo, hi) = (lo.max(seg.start), hi.min(seg.end));
+                    push(Segment { end: lo, ..seg });
+                    push(Segment {
+                        start: lo,
+                        end: hi,
+                        writable: false,
+                        ..seg
+                    });
+                    push(Segment { start: hi, ..seg });
+                }
+                _ => push(seg),
+            }
+        }
+        if image.count == 0 {
+            image.start = 0;
+        }
+        image
+    }
+
+    /// The segment holding all of `[addr, addr+len)`, if one does.
+    fn segment_of(&self, addr: usize, len: usize) -> Option<&Segment> {
+        let end = addr.checked_add(len)?;
+        self.segments[..self.count]
+            .iter()
+            .find(|s| addr >= s.start && end <= s.end)
+    }
+
+    /// Whether `[addr, addr+len)` is static data of the executable (not code): writable data
+    /// when `write`, any data otherwise.
+    pub fn data(&self, addr: usize, len: usize, write: bool) -> bool {
+        self.segment_of(addr, len)
+            .is_some_and(|s| !s.code && (s.writable || !write))
+    }
+
+    /// Whether any byte of `[addr, addr+len)` lies within the image's span (segments and the
+    /// holes between them).
+    pub fn overlaps(&self, addr: usize, len: usize) -> bool {
+        addr < self.end && addr.saturating_add(len) > self.start
+    }
+
+    /// Whether `[addr, addr+len)`, which overlaps the image, can be read (`write == false`)
+    /// or written by this process: it must lie in one segment, a writable one to be written.
+    pub fn accessible(&self, addr: usize, len: usize, write: bool) -> bool {
+        self.segment_of(addr, len)
+            .is_some_and(|s| s.writable || !write)
     }
 }
 
@@ -119,4 +211,60 @@ pub(crate) unsafe fn cross_copy(
         done += n as usize;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(start: usize, end: usize, writable: bool, code: bool) -> Segment {
+        Segment {
+            start,
+            end,
+            writable,
+            code,
+        }
+    }
+
+    #[test]
+    fn segments_relro_and_holes() {
+        let loads = [
+            seg(0x1000, 0x2000, false, false), // headers, read-only
+            seg(0x2000, 0x5000, false, true),  // code
+            seg(0x6000, 0x7000, false, false), // constants
+            seg(0x8000, 0xa000, true, false),  // relro part, then data and bss
+        ];
+        let img = Image::from_segments(0x1000, &loads, Some((0x8000, 0x8800)));
+        assert_eq!((img.start, img.end), (0x1000, 0xa000));
+        // Code: not data; readable, not writable.
+        assert!(!img.data(0x3000, 8, false) && !img.data(0x3000, 8, true));
+        assert!(img.accessible(0x3000, 8, false) && !img.accessible(0x3000, 8, true));
+        // Constants: data for gets only.
+        assert!(img.data(0x6000, 16, false) && !img.data(0x6000, 16, true));
+        // Relro: read-only after relocation.
+        assert!(!img.data(0x8000, 8, true) && img.data(0x8000, 8, false));
+        // Data and bss: writable.
+        assert!(img.data(0x9000, 0x1000, true) && img.accessible(0x9000, 8, true));
+        // A range crossing into a hole, or two segments, or wrapping, is nothing.
+        assert!(!img.data(0x6ff8, 16, false) && !img.accessible(0x5ff8, 16, false));
+        assert!(!img.data(0x87f8, 16, true));
+        assert!(!img.data(usize::MAX - 4, 16, false));
+        assert!(img.overlaps(0x5800, 8) && !img.overlaps(0xa000, 8) && !img.overlaps(0, 0x1000));
+    }
+
+    #[test]
+    fn this_executable() {
+        let img = Image::current();
+        static mut WRITABLE: [u64; 4] = [0; 4];
+        static CONSTANT: [u64; 4] = [1, 2, 3, 4];
+        let w = std::ptr::addr_of!(WRITABLE) as usize;
+        assert!(img.data(w, 32, true), "{img:x?} {w:#x}");
+        let c = CONSTANT.as_ptr() as usize;
+        assert!(
+            img.data(c, 32, false) && !img.data(c, 32, true),
+            "{img:x?} {c:#x}"
+        );
+        let code = this_executable as *const () as usize;
+        assert!(!img.data(code, 8, false) && !img.accessible(code, 8, true));
+    }
 }

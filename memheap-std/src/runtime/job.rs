@@ -7,10 +7,11 @@
 //! | `MEMHEAP_JOB_FD` | `memheap-run` | inherited fd of the job's rendezvous area (an anonymous memfd) |
 //! | `OMPI_COMM_WORLD_RANK` / `_SIZE` / `_LOCAL_RANK` | Open MPI `mpirun` | rank, size, rank on this node |
 //! | `PMI_RANK` / `PMI_SIZE` | PMI launchers (MPICH Hydra, Slurm) | rank, size |
-//! | `MEMHEAP_JOB_ID` | user (optional) | names the rendezvous object under mpirun/PMI; overrides the launcher's job id |
+//! | `MEMHEAP_JOB_ID` | user (optional) | names the rendezvous socket under mpirun/PMI; overrides the launcher's job id |
 //! | `MEMHEAP_RENDEZVOUS_TIMEOUT` | user (optional) | seconds a PE waits for its peers under mpirun/PMI (default 30) |
 //!
-//! The first family present wins; none means a single PE. Under mpirun/PMI the job id is
+//! The first family present wins; none means a single PE. A job has at most [`MAX_PES`] PEs.
+//! Under mpirun/PMI the job id is
 //! `MEMHEAP_JOB_ID`, else `OMPI_MCA_ess_base_jobid`, else `PMIX_NAMESPACE`, else
 //! `SLURM_JOB_ID.SLURM_STEP_ID`, else the parent process id (the launcher's daemon that started
 //! every PE of this node).
@@ -33,6 +34,10 @@ pub const ENV_RENDEZVOUS_TIMEOUT: &str = "MEMHEAP_RENDEZVOUS_TIMEOUT";
 /// Default rendezvous timeout under mpirun/PMI.
 pub const DEFAULT_RENDEZVOUS_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Most PEs a job may have (all on one machine); a larger size from the environment is an
+/// error, so a bogus value never makes a PE build a huge rendezvous area.
+pub const MAX_PES: u32 = 4096;
+
 /// Which launcher started this PE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Launcher {
@@ -51,8 +56,8 @@ pub enum Launcher {
 pub(crate) enum Meet {
     /// Inherited memfd.
     Fd(i32),
-    /// POSIX shm object of this name.
-    Shm(String),
+    /// PE 0's abstract rendezvous socket of this name (see the `rendezvous` module).
+    Socket(String),
     /// Single PE: a private area.
     Alone,
 }
@@ -113,6 +118,13 @@ fn rank_size(
             reason: "the job must have at least one PE".into(),
         });
     }
+    if s > MAX_PES {
+        return Err(Error::BadEnv {
+            var: size_var,
+            value: size,
+            reason: format!("more PEs than memheap supports on one machine (at most {MAX_PES})"),
+        });
+    }
     if r >= s {
         return Err(Error::BadEnv {
             var: rank_var,
@@ -123,7 +135,7 @@ fn rank_size(
     Ok(Some((r, s)))
 }
 
-/// Keep characters safe in a shm name; replace the rest.
+/// Keep characters safe in a socket name; replace the rest.
 fn sanitize(id: &str) -> String {
     id.chars()
         .map(|c| {
@@ -137,7 +149,7 @@ fn sanitize(id: &str) -> String {
         .collect()
 }
 
-fn shm_name(get: &dyn Fn(&str) -> Option<String>) -> String {
+fn socket_name(get: &dyn Fn(&str) -> Option<String>) -> String {
     let id = [ENV_JOB_ID, "OMPI_MCA_ess_base_jobid", "PMIX_NAMESPACE"]
         .iter()
         .find_map(|v| get(v).filter(|s| !s.is_empty()))
@@ -148,7 +160,7 @@ fn shm_name(get: &dyn Fn(&str) -> Option<String>) -> String {
         .unwrap_or_else(|| format!("ppid{}", unsafe { libc::getppid() }));
     // SAFETY: getuid has no preconditions.
     let uid = unsafe { libc::getuid() };
-    format!("/memheap-{uid}-{}", sanitize(&id))
+    format!("memheap-{uid}-{}", sanitize(&id))
 }
 
 impl JobInfo {
@@ -213,7 +225,7 @@ impl JobInfo {
                 n_pes,
                 local_pe,
                 launcher: Launcher::OpenMpi,
-                meet: Meet::Shm(shm_name(get)),
+                meet: Meet::Socket(socket_name(get)),
                 timeout,
             });
         }
@@ -223,7 +235,7 @@ impl JobInfo {
                 n_pes,
                 local_pe: None,
                 launcher: Launcher::Pmi,
-                meet: Meet::Shm(shm_name(get)),
+                meet: Meet::Socket(socket_name(get)),
                 timeout,
             });
         }
@@ -278,7 +290,7 @@ mod tests {
             (j.pe, j.n_pes, j.local_pe, j.launcher),
             (1, 3, Some(1), Launcher::OpenMpi)
         );
-        assert!(matches!(j.meet, Meet::Shm(ref n) if n.ends_with("-12345")));
+        assert!(matches!(j.meet, Meet::Socket(ref n) if n.ends_with("-12345")));
         let j = job(&[
             ("PMI_RANK", "0"),
             ("PMI_SIZE", "2"),
@@ -286,7 +298,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(j.launcher, Launcher::Pmi);
-        assert!(matches!(j.meet, Meet::Shm(ref n) if n.ends_with("-a_b_c")));
+        assert!(matches!(j.meet, Meet::Socket(ref n) if n.ends_with("-a_b_c")));
     }
 
     #[test]
@@ -305,6 +317,12 @@ mod tests {
                 ("MEMHEAP_JOB_FD", "abc"),
             ],
             &[("MEMHEAP_RENDEZVOUS_TIMEOUT", "soon")],
+            &[("PMI_RANK", "0"), ("PMI_SIZE", "4097")],
+            &[
+                ("MEMHEAP_RANK", "0"),
+                ("MEMHEAP_N_PES", "1000000"),
+                ("MEMHEAP_JOB_FD", "3"),
+            ],
         ] {
             let e = job(vars).unwrap_err();
             assert!(matches!(e, Error::BadEnv { .. }), "{vars:?}: {e}");

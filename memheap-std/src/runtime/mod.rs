@@ -15,13 +15,16 @@
 //!   holding the barrier, what each PE publishes (pid, executable, segment), collective-call
 //!   arguments and the `global_exit` word.
 //! * **Barrier**: [`Barrier`], a generation-counter barrier that spins briefly, then sleeps on
-//!   a cross-process futex; while asleep it notices a `global_exit` or a dead peer.
+//!   a cross-process futex; while asleep it runs [`Runtime::watch`].
+//! * **Waiting never hangs**: every blocking wait (barriers, team syncs, collectives,
+//!   point-to-point and signal waits, locks) calls [`Runtime::watch`] each round (most through
+//!   [`Runtime::wait_until`]), which notices the end of the job, peers gone without finalize,
+//!   and waits that can no longer succeed (see the [`watch`] module).
 //! * **Static and global variables** of the main executable are symmetric too: init makes
 //!   their writable pages shared memory that the peers map (see the `statics` module), so
 //!   they are reached like the heap; see [`Runtime::put_bytes`] and [`Runtime::remote_ptr`].
 //! * **Teams and collectives**: [`Team`], [`Runtime::team_barrier`], [`Runtime::team_split`],
 //!   [`Runtime::broadcast`], [`Runtime::collect`], [`Runtime::alltoalls`], [`Runtime::reduce`].
-//! * **Waiting**: every blocking wait of those goes through [`Runtime::wait_until`].
 //! * **Threads**: [`Runtime`] is `Sync`.
 
 mod area;
@@ -32,13 +35,13 @@ mod image;
 pub mod job;
 mod peers;
 mod reach;
+mod rendezvous;
 mod statics;
 mod sync;
 pub mod team;
-mod wait;
+pub mod watch;
 
 use std::fmt;
-use std::io::Write;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -47,10 +50,14 @@ use std::time::{Duration, Instant};
 pub use barrier::Barrier;
 pub use job::{JobInfo, Launcher};
 pub use team::{led_barrier, release, take_release, GroupWord, PeSet, Team, Wait, SYNC_WORDS};
+pub use watch::{Awaiting, Watch};
 
 use crate::component::ModuleStats;
-use crate::heap::Heap;
-use area::{Area, EXIT_SET};
+use crate::heap::SymmetricHeap;
+use area::{
+    exit_pe, Area, EXIT_ERROR, EXIT_SET, STATE_FINALIZED, STATE_FINALIZING, STATE_NONE,
+    STATE_RUNNING, WAIT_BARRIER, WAIT_NONE,
+};
 use image::Image;
 use job::Meet;
 use peers::PeerMap;
@@ -94,12 +101,32 @@ pub enum Error {
         /// Bytes from it.
         len: usize,
     },
+    /// A put to symmetric data that is read-only (constants).
+    ReadOnly {
+        /// The address.
+        addr: usize,
+        /// Bytes from it.
+        len: usize,
+    },
+    /// The local buffer of a put or get is NULL (with a length that is not 0), or lies in this
+    /// PE's code or read-only data, or across a hole of its executable's image.
+    BadLocalBuffer {
+        /// The address.
+        addr: usize,
+        /// Bytes from it.
+        len: usize,
+        /// Whether the call writes it (a get) or reads it (a put).
+        write: bool,
+    },
     /// The symmetric heap could not be created (the message says why).
     Heap(String),
     /// A heap operation failed on this PE.
     Alloc(crate::Error),
     /// The runtime was finalized.
     Finalized,
+    /// A collective free that was bad on some PE (or named different blocks on different
+    /// PEs): no PE freed anything; the message says why.
+    NotFreed(String),
     /// The operation cannot be done as asked (the message says why).
     Unsupported(String),
 }
@@ -122,10 +149,24 @@ impl fmt::Display for Error {
                     "{len} bytes at {addr:#x} are not symmetric (neither heap nor static data)"
                 )
             }
+            Error::ReadOnly { addr, len } => write!(
+                f,
+                "{len} bytes at {addr:#x} are read-only static data: not a target for a put"
+            ),
+            Error::BadLocalBuffer { addr: 0, len, .. } => {
+                write!(f, "the local buffer is NULL ({len} bytes asked for)")
+            }
+            Error::BadLocalBuffer { addr, len, write } => write!(
+                f,
+                "the local buffer ({len} bytes at {addr:#x}) cannot be {}: it is not in this \
+                 process's {} memory",
+                if *write { "written" } else { "read" },
+                if *write { "writable" } else { "readable" }
+            ),
             Error::Heap(m) => f.write_str(m),
             Error::Alloc(e) => write!(f, "heap: {e}"),
             Error::Finalized => f.write_str("the runtime was finalized"),
-            Error::Unsupported(m) => f.write_str(m),
+            Error::NotFreed(m) | Error::Unsupported(m) => f.write_str(m),
         }
     }
 }
@@ -167,10 +208,17 @@ pub struct Runtime {
     seq: AtomicU64,
     finalized: AtomicBool,
     /// This PE's symmetric heap (`None` after finalize).
-    heap: Mutex<Option<Heap>>,
-    /// Segment base and length (the same on every PE).
+    heap: Mutex<Option<SymmetricHeap>>,
+    /// Segment base (the same on every PE).
     seg_base: usize,
+    /// Length of the whole segment: the user heap, then the runtime-private range (which
+    /// holds the sync area the runtime reaches on peers, never a program's target).
     seg_len: usize,
+    /// Length of the user heap at the segment's base (the runtime-private range follows it).
+    user_len: usize,
+    /// Set by [`finalize_at_exit`](Runtime::finalize_at_exit): the process is inside `exit`,
+    /// so ending it must not call `exit` again.
+    exiting: AtomicBool,
     /// Mappings of the peers' segments (`None` at our own index); dropped at finalize.
     maps: Mutex<Vec<Option<PeerMap>>>,
     /// The peers' static data and the sync area.
@@ -208,15 +256,21 @@ impl Runtime {
             Err(_) => verbose || cfg!(debug_assertions),
         };
         let n = job.n_pes;
+        let mut host = None;
         let area = match &job.meet {
             Meet::Fd(fd) => Area::attach_fd(*fd, n)?,
-            Meet::Shm(name) => Area::rendezvous_shm(name, job.pe, n, job.timeout)?,
+            Meet::Socket(name) if job.pe == 0 => {
+                let (area, h) = rendezvous::Host::create(name, n)?;
+                host = Some(h);
+                area
+            }
+            Meet::Socket(name) => rendezvous::join(name, job.pe, n, job.timeout)?,
             Meet::Alone => Area::create_memfd(1)?.0,
         };
         image::allow_peers();
         let image = Image::current();
         let (dev, ino) = image::exe_id();
-        let mut heap = Heap::from_env();
+        let mut heap = SymmetricHeap::from_env();
         let mut reach = match &mut heap {
             Ok(h) => Reach::prepare(h, &image),
             Err(_) => Reach::default(),
@@ -230,34 +284,38 @@ impl Runtime {
                 .store(h.segment().base() as u64, Ordering::Relaxed);
             me.seg_len
                 .store(h.segment().len() as u64, Ordering::Relaxed);
+            me.set_component(&h.description());
         }
         me.pid.store(std::process::id(), Ordering::Relaxed);
         me.exe_dev.store(dev, Ordering::Relaxed);
         me.exe_ino.store(ino, Ordering::Relaxed);
         me.image_bias.store(image.bias as u64, Ordering::Relaxed);
+        me.state.store(STATE_RUNNING, Ordering::Relaxed);
         let header = area.header();
-        let now = header.attached.fetch_add(1, Ordering::AcqRel) + 1;
-        let shm_name = match &job.meet {
-            Meet::Shm(name) => Some(name.as_str()),
-            _ => None,
-        };
-        if let (Some(name), true) = (shm_name, now == n) {
-            area::unlink_shm(name); // everyone is in: the name is no longer needed
-        }
+        header.attached.fetch_add(1, Ordering::AcqRel);
         let deadline = Instant::now() + job.timeout;
         let mut pause = Duration::from_micros(50);
         loop {
+            if let Some(h) = &host {
+                h.serve(); // tell the PEs that connected where the area is
+            }
             let attached = header.attached.load(Ordering::Acquire);
             if attached >= n {
                 break;
             }
             if Instant::now() >= deadline {
-                if let Some(name) = shm_name {
-                    area::unlink_shm(name);
-                }
+                let hint = match job.launcher {
+                    Launcher::OpenMpi | Launcher::Pmi => {
+                        "are the PEs on different machines? memheap's shared-memory runtime \
+                         needs every PE on one machine"
+                    }
+                    Launcher::MemheapRun | Launcher::Single => {
+                        "the others have not started the runtime yet (set \
+                         MEMHEAP_RENDEZVOUS_TIMEOUT to wait longer)"
+                    }
+                };
                 return Err(Error::Rendezvous(format!(
-                    "PE {} of {n}: only {attached} of {n} PEs arrived within {:.1} s; are the PEs on \
-                     different machines? memheap's shared-memory runtime needs every PE on one machine",
+                    "PE {} of {n}: only {attached} of {n} PEs arrived within {:.1} s; {hint}",
                     job.pe,
                     job.timeout.as_secs_f64()
                 )));
@@ -265,6 +323,8 @@ impl Runtime {
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(5));
         }
+        // Every PE has mapped the area: the rendezvous socket and PE 0's descriptor can go.
+        drop(host);
         // From here on every PE sees every slot: each one makes the same checks and reports
         // the same problem.
         let heap = match heap {
@@ -276,6 +336,7 @@ impl Runtime {
             }
         };
         let (seg_base, seg_len) = (heap.segment().base() as usize, heap.segment().len());
+        let user_len = heap.user_range().len();
         let mut peers = Vec::with_capacity(n as usize);
         for pe in 0..n {
             let s = area.slot(pe);
@@ -322,6 +383,7 @@ impl Runtime {
                 list.join(", ")
             )));
         }
+        check_components(&area, job.pe)?;
         let mut maps = Vec::with_capacity(n as usize);
         for (pe, peer) in peers.iter_mut().enumerate() {
             if pe == job.pe as usize {
@@ -350,6 +412,8 @@ impl Runtime {
             heap: Mutex::new(Some(heap)),
             seg_base,
             seg_len,
+            user_len,
+            exiting: AtomicBool::new(false),
             maps: Mutex::new(maps),
             reach,
             teams: team::Slots::new(),
@@ -402,74 +466,119 @@ impl Runtime {
     /// Wait until every PE has called `barrier_all`; implies [`quiet`](Runtime::quiet), and
     /// every PE's stores before the barrier are visible to every PE after it.
     ///
-    /// While waiting, a PE notices a `global_exit` from a peer (and exits with its status) and
-    /// a peer that died (and exits with an error), so it never waits forever.
+    /// While waiting it runs [`watch`](Runtime::watch) (every PE must arrive), so it never
+    /// waits forever: it follows a `global_exit` or an error elsewhere, and ends the job when a
+    /// peer is gone without finalize or has already finalized.
     pub fn barrier_all(&self) {
         if self.job.n_pes == 1 {
             // Alone: nobody to wait for, and no other process to order stores for.
             return;
         }
         self.quiet();
-        let mut slices = 0u32;
+        let mut w = Watch::new();
+        let every_pe = Awaiting::Pes(PeSet::world(self.n_pes()));
+        let what = || {
+            "a barrier (shmem_barrier_all, shmem_sync_all, a collective call or shmem_finalize)"
+                .to_string()
+        };
         self.area
             .header()
             .barrier
             .wait_with(self.job.n_pes, self.spin.0, self.spin.1, || {
-                slices += 1;
-                self.check_job(slices % 10 == 0);
+                self.watch_marked(&mut w, every_pe, &what, WAIT_BARRIER)
             });
-    }
-
-    /// Exit if a peer called `global_exit`; with `peers`, also if a peer process is gone.
-    fn check_job(&self, peers: bool) {
-        let h = self.area.header();
-        let word = h.exit.load(Ordering::Acquire);
-        if word & EXIT_SET != 0 {
-            flush_std();
-            std::process::exit(word as u32 as i32);
-        }
-        if peers {
-            for (pe, p) in self.peers.iter().enumerate() {
-                // SAFETY: signal 0 only checks that the process exists.
-                let gone = unsafe { libc::kill(p.pid, 0) } != 0
-                    && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-                if gone {
-                    eprintln!(
-                        "memheap: PE {}: PE {pe} (pid {}) has died; ending",
-                        self.my_pe(),
-                        p.pid
-                    );
-                    flush_std();
-                    std::process::exit(1);
-                }
-            }
+        if w.polls() > 0 {
+            // It said it was blocked here (see `watch`); it is not any more.
+            self.area
+                .slot(self.job.pe)
+                .wait_kind
+                .store(WAIT_NONE, Ordering::Release);
         }
     }
 
     /// End the whole job with `status`: every PE exits (the launcher stops the others and exits
-    /// with `status`; under other launchers peers blocked in a barrier exit with `status`).
+    /// with `status`; under other launchers peers blocked in a wait exit with `status`). This
+    /// PE exits as `exit(status)` does: its stdio buffers are flushed and its `atexit`
+    /// handlers run.
     pub fn global_exit(&self, status: i32) -> ! {
+        self.end_job(status, false);
+        self.end_process(status)
+    }
+
+    /// End the whole job with `status` after an error this PE has reported: as
+    /// [`global_exit`](Runtime::global_exit), but the launcher and the other PEs know it is a
+    /// failure the library detected (they exit quietly; `memheap-run` says so), not a
+    /// `global_exit` call of the program.
+    pub fn fail_job(&self, status: i32) -> ! {
+        self.end_job(status, true);
+        self.end_process(status)
+    }
+
+    /// Publish the end of the job (only the first PE's word counts) and wake every waiter.
+    fn end_job(&self, status: i32, error: bool) {
         let h = self.area.header();
-        // Only the first caller's status counts.
-        let word = EXIT_SET | (self.job.pe as u64) << 32 | status as u32 as u64;
+        let flags = if error {
+            EXIT_SET | EXIT_ERROR
+        } else {
+            EXIT_SET
+        };
+        let word = flags | (self.job.pe as u64) << 32 | status as u32 as u64;
         let _ = h
             .exit
             .compare_exchange(0, word, Ordering::AcqRel, Ordering::Acquire);
         h.barrier.nudge();
+    }
+
+    /// End this process with `status`: `exit`, or `_exit` after flushing stdio when the
+    /// process is already inside `exit` (see [`finalize_at_exit`](Runtime::finalize_at_exit)).
+    fn end_process(&self, status: i32) -> ! {
         flush_std();
+        if self.exiting.load(Ordering::Acquire) {
+            // SAFETY: fflush(NULL) flushes every C stdio stream; _exit ends the process at
+            // once, without running the exit handlers a second time.
+            unsafe {
+                libc::fflush(std::ptr::null_mut());
+                libc::_exit(status)
+            }
+        }
         std::process::exit(status)
     }
 
     /// Leave the job: a barrier (so no peer still reaches into our memory), then release
     /// everything. Idempotent; after it, communication calls fail with [`Error::Finalized`].
+    ///
+    /// Peers see this PE as finalizing from the start of the call and as finalized after its
+    /// barrier (see [`watch`](Runtime::watch)).
     pub fn finalize(&self) -> Result<(), Error> {
         if self.finalized.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        let me = self.area.slot(self.job.pe);
+        me.state.store(STATE_FINALIZING, Ordering::Release);
         self.barrier_all();
+        me.state.store(STATE_FINALIZED, Ordering::Release);
+        // Waiters elsewhere re-check at once: a barrier this PE will never join is hopeless.
+        self.area.header().barrier.nudge();
         lock(&self.maps).clear();
         drop(lock(&self.heap).take());
         Ok(())
+    }
+
+    /// The implicit finalize at program exit (OpenSHMEM: a program that returns from `main`
+    /// without calling `shmem_finalize` is finalized then), for an exit handler that knows the
+    /// exit status (the C layer registers one with `on_exit`).
+    ///
+    /// Status 0: [`finalize`](Runtime::finalize), with its barrier, so peers can still reach
+    /// this PE's memory until they are done too. Any other status, or after the job ended
+    /// (`global_exit`, an error): nothing (the job is failing or ending; waiting for peers
+    /// could hang it). From here on, ending the process uses `_exit`, since it is already
+    /// inside `exit`.
+    pub fn finalize_at_exit(&self, status: i32) {
+        self.exiting.store(true, Ordering::Release);
+        let ended = self.area.header().exit.load(Ordering::Acquire) & EXIT_SET != 0;
+        if status == 0 && !ended {
+            let _ = self.finalize();
+        }
     }
 
     fn live(&self) -> Result<(), Error> {
@@ -480,30 +589,45 @@ impl Runtime {
         }
     }
 
-    /// `[addr, addr+len)` is symmetric (heap or static data), or [`Error::NotSymmetric`]: the
-    /// same rule for this PE as for its peers.
-    fn check_symmetric(&self, addr: usize, len: usize) -> Result<(), Error> {
-        if self.in_heap(addr, len) || self.image.contains(addr, len) {
-            Ok(())
-        } else {
-            Err(Error::NotSymmetric { addr, len })
-        }
-    }
-
-    /// Whether `[addr, addr+len)` lies in the symmetric heap segment.
-    fn in_heap(&self, addr: usize, len: usize) -> bool {
+    /// Whether `[addr, addr+len)` lies in the user heap (not the runtime-private range after
+    /// it).
+    fn in_user_heap(&self, addr: usize, len: usize) -> bool {
         addr >= self.seg_base
             && addr
                 .checked_add(len)
-                .is_some_and(|e| e <= self.seg_base + self.seg_len)
+                .is_some_and(|e| e <= self.seg_base + self.user_len)
     }
 
-    /// Translate `[addr, addr+len)`, a static-data range of this PE, to `pe`'s address.
-    fn static_addr(&self, addr: usize, len: usize, pe: usize) -> Result<usize, Error> {
-        if !self.image.contains(addr, len) {
-            return Err(Error::NotSymmetric { addr, len });
+    /// `Ok` if `[addr, addr+len)` is symmetric memory a program may target: the user heap, or
+    /// static data of the executable (writable data when `write`, any data otherwise). The
+    /// same rule holds for this PE as for its peers: code, the runtime's private heap, the
+    /// stack and any other memory are [`Error::NotSymmetric`], read-only data for a write
+    /// [`Error::ReadOnly`].
+    pub fn check_symmetric(&self, addr: *const u8, len: usize, write: bool) -> Result<(), Error> {
+        let a = addr as usize;
+        if self.in_user_heap(a, len) || self.image.data(a, len, write) {
+            Ok(())
+        } else if write && self.image.data(a, len, false) {
+            Err(Error::ReadOnly { addr: a, len })
+        } else {
+            Err(Error::NotSymmetric { addr: a, len })
         }
-        Ok(addr - self.image.bias + self.peers[pe].image_bias)
+    }
+
+    /// Check a local buffer of `len` bytes that a put reads or a get writes (`write`): not
+    /// NULL, and when it lies in this PE's executable image, in a segment that allows the
+    /// access (a get into code or constants would crash this PE). Memory elsewhere is the
+    /// caller's promise.
+    fn check_local(&self, local: *const u8, len: usize, write: bool) -> Result<(), Error> {
+        let a = local as usize;
+        if a == 0 || (self.image.overlaps(a, len) && !self.image.accessible(a, len, write)) {
+            return Err(Error::BadLocalBuffer {
+                addr: a,
+                len,
+                write,
+            });
+        }
+        Ok(())
     }
 
     /// A local address through which loads and stores reach the symmetric address `addr` on
@@ -520,10 +644,13 @@ impl Runtime {
             return None;
         }
         if pe == self.my_pe() {
-            return (self.in_heap(a, 1) || self.image.contains(a, 1))
+            return (self.in_user_heap(a, 1) || self.image.data(a, 1, false))
                 .then_some(NonNull::new(addr as *mut T)?);
         }
-        if !self.in_heap(a, 1) {
+        if !self.in_user_heap(a, 1) {
+            if !self.image.data(a, 1, false) {
+                return None;
+            }
             return NonNull::new(self.reach.static_on(a, 1, pe)? as *mut T);
         }
         NonNull::new((a - self.seg_base + self.peers[pe].heap) as *mut T)
@@ -583,11 +710,12 @@ impl Runtime {
         if len == 0 {
             return Ok(());
         }
+        self.check_local(local, len, !to_remote)?;
+        self.check_symmetric(remote as *const u8, len, to_remote)?;
         // The address through which `remote` on `pe` is reached by loads and stores, if any.
         let mapped = if pe == self.my_pe() {
-            self.check_symmetric(remote, len)?;
             Some(remote)
-        } else if self.in_heap(remote, len) {
+        } else if self.in_user_heap(remote, len) {
             Some(remote - self.seg_base + self.peers[pe].heap)
         } else {
             self.reach.static_on(remote, len, pe)
@@ -598,13 +726,15 @@ impl Runtime {
             } else {
                 (at as *const u8, local)
             };
-            // SAFETY: `at..at+len` is symmetric memory of our own, or lies in our live mapping of
-            // `pe`'s segment (range checked, not finalized); `local` is valid for the access
+            // SAFETY: `at..at+len` is symmetric memory of our own that allows the access
+            // (checked: heap, or writable static data for a put), or lies in our live mapping
+            // of `pe`'s heap (range checked, not finalized); `local` is valid for the access
             // (caller). `copy` allows the ranges to overlap.
             unsafe { std::ptr::copy(from, to, len) };
             return Ok(());
         }
-        let addr = self.static_addr(remote, len, pe)?;
+        // A peer's static data (checked above): the same offset in its image.
+        let addr = remote - self.image.bias + self.peers[pe].image_bias;
         // SAFETY: `local` valid for `len` bytes (caller); the kernel checks the remote range.
         unsafe { image::cross_copy(self.peers[pe].pid, local, addr, len, to_remote) }.map_err(|e| {
             let (call, dir) = if to_remote {
@@ -656,11 +786,12 @@ impl Runtime {
         }
     }
 
-    /// Whether `addr` is a symmetric address reachable on `pe` (heap or static data).
+    /// Whether `addr` is a symmetric address reachable on `pe`: in the user heap, or static
+    /// data of the executable (not code, not the runtime's private heap).
     pub fn addr_accessible<T>(&self, addr: *const T, pe: usize) -> bool {
         pe < self.n_pes()
             && !self.finalized.load(Ordering::Acquire)
-            && (self.in_heap(addr as usize, 1) || self.image.contains(addr as usize, 1))
+            && (self.in_user_heap(addr as usize, 1) || self.image.data(addr as usize, 1, false))
     }
 
     /// Name of the selected heap component (`"buddy"`, `"ptmalloc"`, ...).
@@ -686,6 +817,14 @@ impl Runtime {
             .map(|h| h.user_range().len())
             .unwrap_or(0);
         (self.seg_base as *mut u8, len)
+    }
+
+    /// The selected component with its configuration (`"buddy (min block 16 B, ...)"`) and
+    /// whether 2 MiB huge pages back the heap, for `SHMEM_INFO` (`None` after finalize).
+    pub fn heap_description(&self) -> Option<(String, bool)> {
+        lock(&self.heap)
+            .as_ref()
+            .map(|h| (h.description(), h.segment().huge_pages()))
     }
 }
 
@@ -714,11 +853,30 @@ impl JobArea {
         self.fd.as_fd()
     }
 
-    /// `Some((pe, status))` once a PE called `global_exit(status)`.
+    /// `Some((pe, status))` once a PE ended the job: it called `global_exit(status)`, or
+    /// the library ended it after an error (see [`JobArea::job_exit`]).
     pub fn global_exit(&self) -> Option<(u32, i32)> {
-        let h = self.area.header();
-        let word = h.exit.load(Ordering::Acquire);
-        (word & EXIT_SET != 0).then_some((((word & !EXIT_SET) >> 32) as u32, word as u32 as i32))
+        self.job_exit().map(|e| (e.pe, e.status))
+    }
+
+    /// How the job was ended by one of its PEs, if it was.
+    pub fn job_exit(&self) -> Option<JobExit> {
+        let word = self.area.header().exit.load(Ordering::Acquire);
+        (word & EXIT_SET != 0).then(|| JobExit {
+            pe: exit_pe(word),
+            status: word as u32 as i32,
+            after_error: word & EXIT_ERROR != 0,
+        })
+    }
+
+    /// Where PE `pe` stands (`pe` must be below the job's PE count).
+    pub fn pe_state(&self, pe: u32) -> PeState {
+        match self.area.slot(pe).state.load(Ordering::Acquire) {
+            STATE_NONE => PeState::NotStarted,
+            STATE_RUNNING => PeState::Running,
+            STATE_FINALIZING => PeState::Finalizing,
+            _ => PeState::Finalized,
+        }
     }
 
     /// PEs that have attached so far.
@@ -731,7 +889,79 @@ impl JobArea {
     }
 }
 
+/// How a PE ended the job ([`JobArea::job_exit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobExit {
+    /// The PE.
+    pub pe: u32,
+    /// The job's exit status.
+    pub status: i32,
+    /// `true`: the library ended the job after an error that PE reported; `false`: the
+    /// program called `global_exit(status)`.
+    pub after_error: bool,
+}
+
+/// Where a PE stands in the job ([`JobArea::pe_state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeState {
+    /// It has not started the runtime.
+    NotStarted,
+    /// It runs.
+    Running,
+    /// It is in finalize (explicit, or at exit), before the end of its barrier.
+    Finalizing,
+    /// It has finished finalize: it may exit as it likes.
+    Finalized,
+}
+
+/// Every PE's published heap component (name and configuration) must be the same, or the heaps
+/// are not symmetric: a put would land elsewhere than the program meant.
+fn check_components(area: &Area, me: u32) -> Result<(), Error> {
+    let n = area.n_pes();
+    let hash = |pe: u32| area.slot(pe).component_hash.load(Ordering::Relaxed);
+    if (1..n).all(|pe| hash(pe) == hash(0)) {
+        return Ok(());
+    }
+    // Group the PEs by what they selected: "ptmalloc ... on PE 0 and 2 others; buddy ... on PE 3".
+    let mut groups: Vec<(u64, u32, u32)> = Vec::new(); // (hash, first PE, count)
+    for pe in 0..n {
+        match groups.iter_mut().find(|g| g.0 == hash(pe)) {
+            Some(g) => g.2 += 1,
+            None => groups.push((hash(pe), pe, 1)),
+        }
+    }
+    let list: Vec<String> = groups
+        .iter()
+        .map(|&(_, first, count)| {
+            let others = match count {
+                1 => String::new(),
+                2 => " and 1 other".to_string(),
+                k => format!(" and {} others", k - 1),
+            };
+            format!("{} on PE {first}{others}", area.slot(first).component())
+        })
+        .collect();
+    Err(Error::Mismatch(format!(
+        "PE {me}: the PEs selected different heap components or configurations ({}); their \
+         heaps would not be symmetric. Give every PE the same MEMHEAP_COMPONENT and \
+         MEMHEAP_<NAME>_PRIORITY",
+        list.join("; ")
+    )))
+}
+
+/// Write `line` and a newline to stderr in one write, so that it reaches the reader whole:
+/// a PE stopped mid-message leaves no fragment, and lines of different PEs sharing a pipe
+/// never interleave within a line.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let mut buf = String::with_capacity(line.len() + 1);
+    buf.push_str(line);
+    buf.push('\n');
+    let _ = std::io::stderr().write_all(buf.as_bytes());
+}
+
 fn flush_std() {
+    use std::io::Write;
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
 }

@@ -15,7 +15,7 @@ use super::peers::PeerMap;
 use super::statics::{self, Own};
 use super::team::{SLOTS, SLOT_BYTES};
 use super::{Error, Runtime};
-use crate::heap::Heap;
+use crate::heap::SymmetricHeap;
 
 /// Bytes of the info block at the start of the sync area.
 pub(crate) const INFO_BYTES: usize = 64;
@@ -58,7 +58,7 @@ impl Reach {
     /// Before the PEs meet: allocate the sync area in `heap`'s private heap, share this PE's
     /// static data and publish how to open it. A failure to share is remembered (and reported
     /// when an atomic needs it), not fatal.
-    pub(crate) fn prepare(heap: &mut Heap, image: &Image) -> Reach {
+    pub(crate) fn prepare(heap: &mut SymmetricHeap, image: &Image) -> Reach {
         let mut r = Reach::default();
         let Some(block) = heap.private_heap().and_then(|m| m.alloc(SYNC_BYTES).ok()) else {
             r.not_shared = Some("no sync area".into());
@@ -162,33 +162,55 @@ impl Reach {
 
 impl Runtime {
     /// The local address through which loads, stores and atomics reach `[addr, addr+len)` —
-    /// a symmetric address of this PE — on PE `pe`: heap addresses always, static data when
-    /// it is shared memory (see the `statics` module). Errors: finalized, a PE out of range,
-    /// an address that is not symmetric, static data reachable only by system calls.
+    /// a symmetric address of this PE that a program may target — on PE `pe`: user-heap
+    /// addresses always, writable static data when it is shared memory (see the `statics`
+    /// module). Errors: finalized, a PE out of range, an address that is not symmetric (the
+    /// runtime's private range included, as for put and get), static data reachable only by
+    /// system calls or read-only.
     pub fn remote_ptr(&self, addr: usize, len: usize, pe: usize) -> Result<*mut u8, Error> {
         self.live()?;
         self.check_pe(pe)?;
-        if self.in_heap(addr, len) {
+        if self.in_user_heap(addr, len) {
             return Ok((addr - self.seg_base + self.peers[pe].heap) as *mut u8);
+        }
+        self.static_ptr(addr, len, pe)
+    }
+
+    /// [`remote_ptr`](Runtime::remote_ptr) for the runtime's own synchronisation words: also
+    /// reaches the runtime-private range of the segment (where the team slots live).
+    pub(crate) fn sync_ptr(&self, addr: usize, len: usize, pe: usize) -> Result<*mut u8, Error> {
+        self.live()?;
+        self.check_pe(pe)?;
+        let in_segment = addr >= self.seg_base
+            && addr
+                .checked_add(len)
+                .is_some_and(|e| e <= self.seg_base + self.seg_len);
+        if in_segment {
+            return Ok((addr - self.seg_base + self.peers[pe].heap) as *mut u8);
+        }
+        self.static_ptr(addr, len, pe)
+    }
+
+    /// The static-data part of [`remote_ptr`](Runtime::remote_ptr).
+    fn static_ptr(&self, addr: usize, len: usize, pe: usize) -> Result<*mut u8, Error> {
+        if !self.image.data(addr, len, false) {
+            return Err(Error::NotSymmetric { addr, len });
         }
         if let Some(a) = self.reach.static_on(addr, len, pe) {
             return Ok(a as *mut u8);
         }
-        if pe == self.my_pe() && self.reach.own.is_none() && self.image.contains(addr, len) {
+        if pe == self.my_pe() && self.reach.own.is_none() && self.image.data(addr, len, true) {
             return Ok(addr as *mut u8);
         }
-        if self.image.contains(addr, len) {
-            return Err(Error::Unsupported(format!(
-                "{len} bytes at {addr:#x} (static data) cannot be reached with loads and stores on \
-                 PE {pe}: {}",
-                if self.reach.own_static(addr, len) || self.reach.own.is_none() {
-                    self.reach.why_not(pe)
-                } else {
-                    "it is read-only data".to_string()
-                }
-            )));
-        }
-        Err(Error::NotSymmetric { addr, len })
+        Err(Error::Unsupported(format!(
+            "{len} bytes at {addr:#x} (static data) cannot be reached with loads and stores on \
+             PE {pe}: {}",
+            if !self.image.data(addr, len, true) {
+                "it is read-only data".to_string()
+            } else {
+                self.reach.why_not(pe)
+            }
+        )))
     }
 
     /// [`remote_ptr`](Runtime::remote_ptr) for an object of type `T`, checked for `T`'s

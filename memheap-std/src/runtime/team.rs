@@ -29,7 +29,14 @@
 
 use super::sync::{fence, AtomicU64, Ordering};
 
-use super::{Error, Runtime};
+use super::{Awaiting, Error, Runtime};
+
+/// What a wait inside a team synchronisation is, for the message when it can never end.
+fn team_sync() -> String {
+    "a team synchronisation (shmem_team_sync, shmem_sync, shmem_barrier or a collective over a \
+     team or active set)"
+        .to_string()
+}
 
 /// Number of team slots in the sync area: the world team, the shared team and 126 others.
 pub(crate) const SLOTS: usize = 128;
@@ -56,6 +63,21 @@ pub struct PeSet {
 }
 
 impl PeSet {
+    /// Every PE of a job of `n_pes`.
+    pub const fn world(n_pes: usize) -> PeSet {
+        PeSet {
+            start: 0,
+            stride: 1,
+            size: n_pes,
+        }
+    }
+
+    /// The members, in order (world numbers).
+    pub fn iter(&self) -> impl Iterator<Item = usize> {
+        let set = *self;
+        (0..set.size).map(move |i| set.pe(i))
+    }
+
     /// World number of member `i` (`i < size`).
     pub fn pe(&self, i: usize) -> usize {
         (self.start as isize + i as isize * self.stride) as usize
@@ -141,7 +163,8 @@ impl Slots {
 /// Word `idx` (0: counter, 1: release) of member `i` of a group.
 pub type GroupWord<'w> = dyn Fn(usize, usize) -> Result<&'w AtomicU64, Error> + 'w;
 
-/// Waits until a condition holds (the runtime passes [`Runtime::wait_until`]).
+/// Waits until a condition holds (the runtime passes [`Runtime::wait_until`], which runs
+/// [`Runtime::watch`] between tests, so the job's end or a departed member ends the wait).
 pub type Wait<'w> = dyn Fn(&mut dyn FnMut() -> bool) + 'w;
 
 /// The counted barrier of a group of `n` members, as member `me` runs it, led by member
@@ -281,8 +304,8 @@ impl Runtime {
 
     /// Word `idx` of the synchronisation words at symmetric address `sync`, on world PE `pe`.
     fn sync_word(&self, sync: usize, idx: usize, pe: usize) -> Result<&AtomicU64, Error> {
-        let p = self.remote_ptr(sync + idx * 8, 8, pe)?;
-        // SAFETY: `remote_ptr` checked that the 8 bytes are symmetric memory of `pe` mapped
+        let p = self.sync_ptr(sync + idx * 8, 8, pe)?;
+        // SAFETY: `sync_ptr` checked that the 8 bytes are symmetric memory of `pe` mapped
         // read/write in this process until finalize (which needs every PE, so no member is
         // still in a collective); `sync` is 8-aligned (checked when the group was made, and
         // slots are), so it is a valid, aligned atomic word; concurrent access is atomic only.
@@ -291,7 +314,9 @@ impl Runtime {
 
     /// Barrier over the team's members (every member must call it): a fence, then nobody
     /// returns before every member has arrived; everything a member wrote before it is visible
-    /// to every member after it. Waits through [`wait_until`](Runtime::wait_until).
+    /// to every member after it. Waits through [`wait_until`](Runtime::wait_until) (every
+    /// member must arrive: a member that has finalized, a peer gone, or the job's end ends the
+    /// wait; see [`watch`](Runtime::watch)).
     pub fn team_barrier(&self, team: &Team) -> Result<(), Error> {
         self.team_barrier_led(team, 0, || Ok(()))
     }
@@ -313,7 +338,7 @@ impl Runtime {
             team.me,
             leader,
             &|i, idx| self.sync_word(team.sync, idx, team.set.pe(i)),
-            &|done| self.wait_until(done),
+            &|done| self.wait_until(Awaiting::Pes(team.set), &team_sync, done),
             work,
         )
     }
@@ -327,7 +352,7 @@ impl Runtime {
     /// Wait for a release of this PE and take it (see [`take_release`]).
     pub(crate) fn team_wait_release(&self, team: &Team) -> Result<(), Error> {
         take_release(self.sync_word(team.sync, 1, self.my_pe())?, &|done| {
-            self.wait_until(done)
+            self.wait_until(Awaiting::Pes(team.set), &team_sync, done)
         });
         Ok(())
     }

@@ -1,10 +1,22 @@
-//! `memheap.h`: the allocator alone, over caller storage, for C runtimes and firmware.
+//! `memheap.h`: memheap-core's pointer heap as a C API, for C runtimes and firmware.
+//!
+//! `#![no_std]`, no allocation, no locks: every function works on a heap whose handle and
+//! metadata live in storage the caller supplies. Two libraries carry these symbols:
+//!
+//! * `libmemheap.{so,a}` (crate `memheap-c`), the hosted OpenSHMEM library, for C programs
+//!   and runtimes on an operating system;
+//! * `libmemheap_embed.a` (package `memheap-embed-static` under `freestanding/`), built with
+//!   `panic = "abort"` and no `std` anywhere, for firmware linked with `-nostdlib`.
+//!
+//! The header is `include/memheap.h`.
+#![no_std]
+#![deny(missing_docs)]
 
 use core::ffi::c_void;
 use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 
-use memheap_core::{Config, Error, Heap};
+use memheap_core::{Config, Error, Heap, Placement};
 
 /// `memheap_status_t`.
 pub type Status = i32;
@@ -20,10 +32,14 @@ pub const MEMHEAP_ERR_NULL_ARGUMENT: Status = 11;
 pub struct CConfig {
     /// Minimum block order.
     pub min_order: u32,
-    /// Size-table capacity.
+    /// Size-table capacity (0: derived from the region).
     pub capacity: usize,
     /// Exact fit on (non-zero) or off.
     pub exact_fit: i32,
+    /// Strict lowest-address placement (non-zero) or packed placement (0).
+    pub lowest_address: i32,
+    /// Most freed blocks per class list (0: no lists).
+    pub list_depth: u32,
 }
 
 /// `memheap_stats_t`.
@@ -34,15 +50,17 @@ pub struct CStats {
     pub region_bytes: u64,
     /// Bytes in live blocks.
     pub bytes_in_use: u64,
-    /// Bytes in free blocks.
+    /// Bytes in free space (buddy blocks and the frontier run).
     pub bytes_free: u64,
-    /// Largest free block.
+    /// Bytes of freed blocks waiting on the per-class free lists.
+    pub bytes_listed: u64,
+    /// Largest free buddy block.
     pub largest_free: u64,
     /// Live blocks.
     pub live_blocks: u64,
     /// Size-table capacity.
     pub capacity: u64,
-    /// Metadata bytes in use.
+    /// Metadata bytes in use (the handle included).
     pub metadata_bytes: u64,
 }
 
@@ -73,6 +91,12 @@ fn config_of(cfg: *const CConfig) -> Config {
         min_order: c.min_order,
         capacity: c.capacity,
         exact_fit: c.exact_fit != 0,
+        placement: if c.lowest_address != 0 {
+            Placement::LowestAddress
+        } else {
+            Placement::Packed
+        },
+        list_depth: c.list_depth.min(u16::MAX as u32) as u16,
     }
 }
 
@@ -122,6 +146,7 @@ pub unsafe extern "C" fn memheap_init(
     if meta_bytes < need {
         return status_of(Error::MetadataTooSmall);
     }
+    let meta = meta.cast::<u8>();
     let start = meta as usize;
     let handle_at = start.next_multiple_of(align_of::<Heap<'static>>());
     let words_at = (handle_at + HANDLE_BYTES).next_multiple_of(8);
@@ -129,15 +154,16 @@ pub unsafe extern "C" fn memheap_init(
     if words_at + words * 8 > start + meta_bytes {
         return status_of(Error::MetadataTooSmall);
     }
+    let words_ptr = meta.wrapping_add(words_at - start).cast::<u64>();
     // SAFETY: [words_at, words_at + 8 * words) lies inside the caller's metadata storage (checked
     // above), is 8-aligned, and is ours alone for the heap's life; zeroing initialises it.
     let words = unsafe {
-        ptr::write_bytes(words_at as *mut u64, 0, words);
-        core::slice::from_raw_parts_mut(words_at as *mut u64, words)
+        ptr::write_bytes(words_ptr, 0, words);
+        core::slice::from_raw_parts_mut(words_ptr, words)
     };
     match Heap::new(base, len, config, words) {
         Ok(h) => {
-            let slot = handle_at as *mut Heap<'static>;
+            let slot = meta.wrapping_add(handle_at - start).cast::<Heap<'static>>();
             // SAFETY: `slot` is aligned for Heap and HANDLE_BYTES of storage follow it inside
             // the caller's buffer, before the words; `heap` is valid for a write.
             unsafe {
@@ -263,6 +289,20 @@ pub unsafe extern "C" fn memheap_realloc(
     }
 }
 
+/// `memheap_flush`.
+///
+/// # Safety
+/// `heap` from `memheap_init`.
+#[no_mangle]
+pub unsafe extern "C" fn memheap_flush(heap: *mut Heap<'static>) -> Status {
+    // SAFETY: forwarded from the contract.
+    let Some(h) = (unsafe { heap_mut(heap) }) else {
+        return MEMHEAP_ERR_NULL_ARGUMENT;
+    };
+    h.flush();
+    MEMHEAP_OK
+}
+
 /// `memheap_usable_size`.
 ///
 /// # Safety
@@ -300,6 +340,7 @@ pub unsafe extern "C" fn memheap_get_stats(heap: *const Heap<'static>, out: *mut
         region_bytes: s.region_bytes,
         bytes_in_use: s.bytes_in_use,
         bytes_free: s.bytes_free,
+        bytes_listed: s.bytes_listed,
         largest_free: s.largest_free,
         live_blocks: s.live_blocks,
         capacity: s.capacity,
@@ -332,14 +373,14 @@ pub extern "C" fn memheap_strerror(status: Status) -> *const core::ffi::c_char {
     let s: &'static [u8] = match status {
         0 => b"success\0",
         1 => b"out of memory: no free block is large enough\0",
-        2 => b"size table full: too many live blocks\0",
+        2 => b"size table full: too many blocks\0",
         3 => b"invalid pointer: not the start of a block of this heap\0",
         4 => b"double free: the block is already free\0",
-        5 => b"bad alignment: not a power of two or larger than supported\0",
+        5 => b"bad alignment: not a power of two\0",
         6 => b"size overflow\0",
         7 => b"bad region: too short, too long or wrapping\0",
         8 => b"metadata storage too small\0",
-        9 => b"bad configuration: min_order out of [3, 30], or capacity 0 or too large\0",
+        9 => b"bad configuration: min_order out of [3, 30], or capacity too large\0",
         10 => b"cannot resize in place\0",
         11 => b"NULL argument\0",
         _ => b"unknown status\0",
@@ -349,7 +390,9 @@ pub extern "C" fn memheap_strerror(status: Status) -> *const core::ffi::c_char {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use std::vec;
 
     #[test]
     fn absurd_capacity_is_bad_config_not_an_abort() {
@@ -357,6 +400,8 @@ mod tests {
             min_order: 4,
             capacity: usize::MAX,
             exact_fit: 1,
+            lowest_address: 0,
+            list_depth: 32,
         };
         assert_eq!(memheap_metadata_bytes(1 << 20, &cfg), 0);
         let mut region = vec![0u64; 1 << 10];
