@@ -338,7 +338,7 @@ impl Runtime {
             team.me,
             leader,
             &|i, idx| self.sync_word(team.sync, idx, team.set.pe(i)),
-            &|done| self.wait_until(Awaiting::Pes(team.set), &team_sync, done),
+            &|done| self.wait_until(Awaiting::Team(team.set), &team_sync, done),
             work,
         )
     }
@@ -352,7 +352,7 @@ impl Runtime {
     /// Wait for a release of this PE and take it (see [`take_release`]).
     pub(crate) fn team_wait_release(&self, team: &Team) -> Result<(), Error> {
         take_release(self.sync_word(team.sync, 1, self.my_pe())?, &|done| {
-            self.wait_until(Awaiting::Pes(team.set), &team_sync, done)
+            self.wait_until(Awaiting::Team(team.set), &team_sync, done)
         });
         Ok(())
     }

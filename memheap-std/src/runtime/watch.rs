@@ -10,8 +10,11 @@
 //!   or ended the job after an error it reported (this PE exits with status 1, quietly);
 //! * **a peer is gone without finalize**: its process ended (exited, crashed, killed) while it
 //!   had not finished `shmem_finalize`: a job failure, reported by this PE, which ends the job;
-//! * **the wait is hopeless**: it waits for every PE of a set ([`Awaiting::Pes`]: barriers,
-//!   collectives) and one of them has already finalized, or it waits for a change that only
+//! * **the wait is hopeless**: it waits for every PE of a set ([`Awaiting::Pes`]: the job-wide
+//!   barrier and collective allocation) and one of them has already finalized, or for every
+//!   member of a team or active set ([`Awaiting::Team`]: team syncs, team and active-set
+//!   collectives) and one of them has entered finalize (whose job-wide barrier cannot complete
+//!   while this PE waits in the team's), or it waits for a change that only
 //!   another PE can make ([`Awaiting::Peers`]) and no other PE can make one any more: each has
 //!   entered finalize (or returned from `main`, which finalizes implicitly), or is itself
 //!   blocked in a point-to-point wait or in the job-wide barrier (which cannot complete while
@@ -56,6 +59,11 @@ pub enum Awaiting {
     /// Every PE of the set must arrive (a barrier, a sync, a collective over a team): hopeless
     /// as soon as one of them has finalized.
     Pes(PeSet),
+    /// Every member of a team or active set must arrive in a synchronisation of the team (a
+    /// team sync, a team or active-set collective), which is not the job-wide barrier: hopeless
+    /// as soon as a member has entered finalize (it waits in the job-wide barrier for this PE,
+    /// so it will never arrive here) or finished it.
+    Team(PeSet),
     /// A change that only another PE can make (`shmem_TYPE_wait_until` and the other
     /// point-to-point waits, signal waits): hopeless once every other PE has entered finalize.
     /// With a single PE it is never hopeless.
@@ -287,6 +295,16 @@ impl Runtime {
                     format!(
                         "PE {pe} has already finished shmem_finalize (or returned from main), \
                          so it can never arrive"
+                    )
+                }),
+            Awaiting::Team(set) => set
+                .iter()
+                .filter(|&pe| pe != self.my_pe() && pe < self.n_pes())
+                .find(|&pe| matches!(state(pe), STATE_FINALIZING | STATE_FINALIZED))
+                .map(|pe| {
+                    format!(
+                        "PE {pe}, a member of the team, has entered shmem_finalize (or returned \
+                         from main), so it can never arrive"
                     )
                 }),
             Awaiting::Peers => {
