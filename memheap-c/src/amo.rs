@@ -1,7 +1,8 @@
 //! Atomic memory operations: every `shmem_[ctx_]TYPE_atomic_*` routine (and `_nbi` form, and
 //! deprecated name) of `shmem.h` is an inline function over [`memheap_shmem_amo`], which does
 //! one CPU atomic on the target PE's copy of the variable through this PE's mapping of it
-//! (heap or shared static data). The value travels as its bits in a `uint64_t`; a 4-byte type
+//! (heap or shared static data); the `_nbi` forms that fetch go through
+//! [`memheap_shmem_amo_nbi`], which also checks and writes the `fetch` buffer. The value travels as its bits in a `uint64_t`; a 4-byte type
 //! uses the low 32 bits. Integer operations are the same on signed and unsigned types in two's
 //! complement, so only the width matters; `float` and `double` are fetched, set and swapped
 //! bit for bit.
@@ -89,5 +90,45 @@ pub unsafe extern "C" fn memheap_shmem_amo(
             Err(e) => fatal(&name(), format_args!("{e}")),
         },
         w => fatal(&name(), format_args!("no atomics on {w}-byte types")),
+    }
+}
+
+/// `memheap_shmem_amo_nbi`: [`memheap_shmem_amo`] for the non-blocking atomics that fetch
+/// (`shmem_[ctx_]TYPE_atomic_{fetch,swap,compare_swap,fetch_inc,fetch_add,fetch_and,...}_nbi`):
+/// the old value's `width` bytes are stored in `fetch`. `fetch` is checked first, as put and
+/// get check their local buffers: NULL, or code or constants of the executable, are an error
+/// naming `routine`, before the atomic changes anything.
+///
+/// # Safety
+/// As [`memheap_shmem_amo`]; `fetch` valid for `width` bytes of writes (checked as above).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn memheap_shmem_amo_nbi(
+    ctx: *const c_void,
+    fetch: *mut c_void,
+    dest: *mut c_void,
+    value: u64,
+    cond: u64,
+    op: c_int,
+    width: c_int,
+    pe: c_int,
+    routine: *const c_char,
+) {
+    let name = || routine_name(routine, "shmem_atomic_nbi");
+    let r = running().unwrap_or_else(|| rt(&name()));
+    let len = if width == 4 { 4 } else { 8 };
+    if let Err(e) = r.check_local(fetch.cast(), len, true) {
+        fatal(&name(), format_args!("fetch: {e}"));
+    }
+    // SAFETY: forwarded contract.
+    let old = unsafe { memheap_shmem_amo(ctx, dest, value, cond, op, width, pe, routine) };
+    // SAFETY: `fetch` is not NULL and valid for `width` bytes of writes (checked, contract);
+    // the memheap_shmem_amo call above ended the job for any width but 4 and 8.
+    unsafe {
+        if width == 4 {
+            fetch.cast::<u32>().write_unaligned(old as u32);
+        } else {
+            fetch.cast::<u64>().write_unaligned(old);
+        }
     }
 }

@@ -147,14 +147,15 @@ pub unsafe extern "C" fn memheap_shmem_put_signal(
         );
     }
     let (r, pe) = world_pe(ctx, pe, routine, "shmem_put_signal");
-    // SAFETY: forwarded contract.
-    unsafe { memheap_shmem_put(dest, source, bytes, pe, routine) };
+    // The signal is checked before the data moves: a bad one changes nothing.
     let sig = match r.remote_atomic(sig_addr.cast::<AtomicU64>(), pe as usize) {
         // SAFETY: an aligned, mapped 8-byte word of `pe`'s symmetric memory, accessed
         // atomically (the signal's contract).
         Ok(p) => unsafe { p.as_ref() },
         Err(e) => fatal(&name(), format_args!("sig_addr: {e}")),
     };
+    // SAFETY: forwarded contract.
+    unsafe { memheap_shmem_put(dest, source, bytes, pe, routine) };
     if sig_op == SIGNAL_SET {
         sig.store(signal, SeqCst);
     } else {

@@ -508,6 +508,10 @@ MEMHEAP_SHMEM_DEFINE_CTX_STRIDED(128)
  * 4-byte type). Returns the old value (0 for set). */
 uint64_t memheap_shmem_amo(shmem_ctx_t ctx, void *dest, uint64_t value, uint64_t cond, int op,
                            int width, int pe, const char *routine);
+/* The same for the _nbi forms that fetch: the old value is stored in *fetch, which is checked
+ * first (not NULL, writable: a bad one is an error naming the routine, and nothing changes). */
+void memheap_shmem_amo_nbi(shmem_ctx_t ctx, void *fetch, void *dest, uint64_t value,
+                           uint64_t cond, int op, int width, int pe, const char *routine);
 #define MEMHEAP_AMO_FETCH 0
 #define MEMHEAP_AMO_SET 1
 #define MEMHEAP_AMO_SWAP 2
@@ -528,7 +532,7 @@ uint64_t memheap_shmem_amo(shmem_ctx_t ctx, void *dest, uint64_t value, uint64_t
     X(unsigned int, uint) X(unsigned long, ulong) X(unsigned long long, ulonglong)              \
     X(int32_t, int32) X(int64_t, int64) X(uint32_t, uint32) X(uint64_t, uint64)
 
-/* The call behind every typed atomic of TYPENAME. */
+/* The calls behind every typed atomic of TYPENAME. */
 #define MEMHEAP_SHMEM_DEFINE_AMO_CALL(TYPE, NAME)                                               \
     static inline TYPE memheap_amo_##NAME(shmem_ctx_t ctx, const TYPE *dest, TYPE value,       \
                                           TYPE cond, int op, int pe, const char *routine) {    \
@@ -539,6 +543,15 @@ uint64_t memheap_shmem_amo(shmem_ctx_t ctx, void *dest, uint64_t value, uint64_t
         old = memheap_shmem_amo(ctx, (void *)dest, v, c, op, (int)sizeof(TYPE), pe, routine);   \
         __builtin_memcpy(&out, &old, sizeof(TYPE));                                             \
         return out;                                                                             \
+    }                                                                                           \
+    static inline void memheap_amo_nbi_##NAME(TYPE *fetch, shmem_ctx_t ctx, const TYPE *dest,   \
+                                              TYPE value, TYPE cond, int op, int pe,            \
+                                              const char *routine) {                            \
+        uint64_t v = 0, c = 0;                                                                  \
+        __builtin_memcpy(&v, &value, sizeof(TYPE));                                             \
+        __builtin_memcpy(&c, &cond, sizeof(TYPE));                                              \
+        memheap_shmem_amo_nbi(ctx, fetch, (void *)dest, v, c, op, (int)sizeof(TYPE), pe,        \
+                              routine);                                                         \
     }
 
 MEMHEAP_SHMEM_AMO_EXT_TYPES(MEMHEAP_SHMEM_DEFINE_AMO_CALL)
@@ -556,13 +569,13 @@ MEMHEAP_SHMEM_AMO_EXT_TYPES(MEMHEAP_SHMEM_DEFINE_AMO_CALL)
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_atomic_fetch_nbi(shmem_ctx_t ctx, TYPE *fetch,       \
                                                            const TYPE *source, int pe) {       \
-        *fetch = memheap_amo_##NAME(ctx, source, 0, 0, MEMHEAP_AMO_FETCH, pe,                  \
-                                    "shmem_ctx_" #NAME "_atomic_fetch_nbi");                   \
+        memheap_amo_nbi_##NAME(fetch, ctx, source, 0, 0, MEMHEAP_AMO_FETCH, pe,                 \
+                               "shmem_ctx_" #NAME "_atomic_fetch_nbi");                         \
     }                                                                                           \
     static inline void shmem_##NAME##_atomic_fetch_nbi(TYPE *fetch, const TYPE *source,        \
                                                        int pe) {                               \
-        *fetch = memheap_amo_##NAME(SHMEM_CTX_DEFAULT, source, 0, 0, MEMHEAP_AMO_FETCH, pe,    \
-                                    "shmem_" #NAME "_atomic_fetch_nbi");                       \
+        memheap_amo_nbi_##NAME(fetch, SHMEM_CTX_DEFAULT, source, 0, 0, MEMHEAP_AMO_FETCH, pe,   \
+                               "shmem_" #NAME "_atomic_fetch_nbi");                             \
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_atomic_set(shmem_ctx_t ctx, TYPE *dest, TYPE value,  \
                                                      int pe) {                                 \
@@ -584,13 +597,13 @@ MEMHEAP_SHMEM_AMO_EXT_TYPES(MEMHEAP_SHMEM_DEFINE_AMO_CALL)
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_atomic_swap_nbi(shmem_ctx_t ctx, TYPE *fetch,        \
                                                           TYPE *dest, TYPE value, int pe) {    \
-        *fetch = memheap_amo_##NAME(ctx, dest, value, 0, MEMHEAP_AMO_SWAP, pe,                 \
-                                    "shmem_ctx_" #NAME "_atomic_swap_nbi");                    \
+        memheap_amo_nbi_##NAME(fetch, ctx, dest, value, 0, MEMHEAP_AMO_SWAP, pe,                \
+                               "shmem_ctx_" #NAME "_atomic_swap_nbi");                          \
     }                                                                                           \
     static inline void shmem_##NAME##_atomic_swap_nbi(TYPE *fetch, TYPE *dest, TYPE value,     \
                                                       int pe) {                                \
-        *fetch = memheap_amo_##NAME(SHMEM_CTX_DEFAULT, dest, value, 0, MEMHEAP_AMO_SWAP, pe,   \
-                                    "shmem_" #NAME "_atomic_swap_nbi");                        \
+        memheap_amo_nbi_##NAME(fetch, SHMEM_CTX_DEFAULT, dest, value, 0, MEMHEAP_AMO_SWAP, pe,  \
+                               "shmem_" #NAME "_atomic_swap_nbi");                              \
     }
 
 MEMHEAP_SHMEM_AMO_EXT_TYPES(MEMHEAP_SHMEM_DEFINE_AMO_EXT)
@@ -610,14 +623,14 @@ MEMHEAP_SHMEM_AMO_EXT_TYPES(MEMHEAP_SHMEM_DEFINE_AMO_EXT)
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_atomic_compare_swap_nbi(                              \
         shmem_ctx_t ctx, TYPE *fetch, TYPE *dest, TYPE cond, TYPE value, int pe) {              \
-        *fetch = memheap_amo_##NAME(ctx, dest, value, cond, MEMHEAP_AMO_COMPARE_SWAP, pe,      \
-                                    "shmem_ctx_" #NAME "_atomic_compare_swap_nbi");            \
+        memheap_amo_nbi_##NAME(fetch, ctx, dest, value, cond, MEMHEAP_AMO_COMPARE_SWAP, pe,     \
+                               "shmem_ctx_" #NAME "_atomic_compare_swap_nbi");                  \
     }                                                                                           \
     static inline void shmem_##NAME##_atomic_compare_swap_nbi(TYPE *fetch, TYPE *dest,         \
                                                               TYPE cond, TYPE value, int pe) { \
-        *fetch = memheap_amo_##NAME(SHMEM_CTX_DEFAULT, dest, value, cond,                      \
-                                    MEMHEAP_AMO_COMPARE_SWAP, pe,                              \
-                                    "shmem_" #NAME "_atomic_compare_swap_nbi");                \
+        memheap_amo_nbi_##NAME(fetch, SHMEM_CTX_DEFAULT, dest, value, cond,                     \
+                               MEMHEAP_AMO_COMPARE_SWAP, pe,                                    \
+                               "shmem_" #NAME "_atomic_compare_swap_nbi");                      \
     }                                                                                           \
     static inline TYPE shmem_ctx_##NAME##_atomic_fetch_inc(shmem_ctx_t ctx, TYPE *dest,        \
                                                            int pe) {                           \
@@ -630,12 +643,12 @@ MEMHEAP_SHMEM_AMO_EXT_TYPES(MEMHEAP_SHMEM_DEFINE_AMO_EXT)
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_atomic_fetch_inc_nbi(shmem_ctx_t ctx, TYPE *fetch,   \
                                                                TYPE *dest, int pe) {           \
-        *fetch = memheap_amo_##NAME(ctx, dest, 1, 0, MEMHEAP_AMO_FETCH_ADD, pe,                \
-                                    "shmem_ctx_" #NAME "_atomic_fetch_inc_nbi");               \
+        memheap_amo_nbi_##NAME(fetch, ctx, dest, 1, 0, MEMHEAP_AMO_FETCH_ADD, pe,               \
+                               "shmem_ctx_" #NAME "_atomic_fetch_inc_nbi");                     \
     }                                                                                           \
     static inline void shmem_##NAME##_atomic_fetch_inc_nbi(TYPE *fetch, TYPE *dest, int pe) {  \
-        *fetch = memheap_amo_##NAME(SHMEM_CTX_DEFAULT, dest, 1, 0, MEMHEAP_AMO_FETCH_ADD, pe,  \
-                                    "shmem_" #NAME "_atomic_fetch_inc_nbi");                   \
+        memheap_amo_nbi_##NAME(fetch, SHMEM_CTX_DEFAULT, dest, 1, 0, MEMHEAP_AMO_FETCH_ADD, pe, \
+                               "shmem_" #NAME "_atomic_fetch_inc_nbi");                         \
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_atomic_inc(shmem_ctx_t ctx, TYPE *dest, int pe) {    \
         (void)memheap_amo_##NAME(ctx, dest, 1, 0, MEMHEAP_AMO_FETCH_ADD, pe,                   \
@@ -657,13 +670,13 @@ MEMHEAP_SHMEM_AMO_EXT_TYPES(MEMHEAP_SHMEM_DEFINE_AMO_EXT)
     static inline void shmem_ctx_##NAME##_atomic_fetch_add_nbi(shmem_ctx_t ctx, TYPE *fetch,   \
                                                                TYPE *dest, TYPE value,         \
                                                                int pe) {                       \
-        *fetch = memheap_amo_##NAME(ctx, dest, value, 0, MEMHEAP_AMO_FETCH_ADD, pe,            \
-                                    "shmem_ctx_" #NAME "_atomic_fetch_add_nbi");               \
+        memheap_amo_nbi_##NAME(fetch, ctx, dest, value, 0, MEMHEAP_AMO_FETCH_ADD, pe,           \
+                               "shmem_ctx_" #NAME "_atomic_fetch_add_nbi");                     \
     }                                                                                           \
     static inline void shmem_##NAME##_atomic_fetch_add_nbi(TYPE *fetch, TYPE *dest,            \
                                                            TYPE value, int pe) {               \
-        *fetch = memheap_amo_##NAME(SHMEM_CTX_DEFAULT, dest, value, 0, MEMHEAP_AMO_FETCH_ADD,  \
-                                    pe, "shmem_" #NAME "_atomic_fetch_add_nbi");               \
+        memheap_amo_nbi_##NAME(fetch, SHMEM_CTX_DEFAULT, dest, value, 0, MEMHEAP_AMO_FETCH_ADD, \
+                               pe, "shmem_" #NAME "_atomic_fetch_add_nbi");                     \
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_atomic_add(shmem_ctx_t ctx, TYPE *dest, TYPE value,  \
                                                      int pe) {                                 \
@@ -691,13 +704,13 @@ MEMHEAP_SHMEM_AMO_STD_TYPES(MEMHEAP_SHMEM_DEFINE_AMO_STD)
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_##FETCH##_nbi(shmem_ctx_t ctx, TYPE *fetch,          \
                                                         TYPE *dest, TYPE value, int pe) {      \
-        *fetch = memheap_amo_##NAME(ctx, dest, value, 0, CODE, pe,                             \
-                                    "shmem_ctx_" #NAME "_" #FETCH "_nbi");                     \
+        memheap_amo_nbi_##NAME(fetch, ctx, dest, value, 0, CODE, pe,                            \
+                               "shmem_ctx_" #NAME "_" #FETCH "_nbi");                           \
     }                                                                                           \
     static inline void shmem_##NAME##_##FETCH##_nbi(TYPE *fetch, TYPE *dest, TYPE value,       \
                                                     int pe) {                                  \
-        *fetch = memheap_amo_##NAME(SHMEM_CTX_DEFAULT, dest, value, 0, CODE, pe,               \
-                                    "shmem_" #NAME "_" #FETCH "_nbi");                         \
+        memheap_amo_nbi_##NAME(fetch, SHMEM_CTX_DEFAULT, dest, value, 0, CODE, pe,              \
+                               "shmem_" #NAME "_" #FETCH "_nbi");                               \
     }                                                                                           \
     static inline void shmem_ctx_##NAME##_##OP(shmem_ctx_t ctx, TYPE *dest, TYPE value,        \
                                                int pe) {                                       \

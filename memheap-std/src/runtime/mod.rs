@@ -617,8 +617,9 @@ impl Runtime {
     /// Check a local buffer of `len` bytes that a put reads or a get writes (`write`): not
     /// NULL, and when it lies in this PE's executable image, in a segment that allows the
     /// access (a get into code or constants would crash this PE). Memory elsewhere is the
-    /// caller's promise.
-    fn check_local(&self, local: *const u8, len: usize, write: bool) -> Result<(), Error> {
+    /// caller's promise. Put and get check their local side with it; the C layer checks the
+    /// other local buffers it writes (the `fetch` of a non-blocking atomic) the same way.
+    pub fn check_local(&self, local: *const u8, len: usize, write: bool) -> Result<(), Error> {
         let a = local as usize;
         if a == 0 || (self.image.overlaps(a, len) && !self.image.accessible(a, len, write)) {
             return Err(Error::BadLocalBuffer {
