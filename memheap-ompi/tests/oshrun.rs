@@ -19,9 +19,8 @@ use std::sync::OnceLock;
 const PES: [u32; 3] = [1, 2, 4];
 
 /// `tests/c` programs that use only the API OSHMEM 4.1.4 has and whose checks are about the
-/// heap or the basic API (`locks`: the distributed locks, with their words in static data), run
-/// here with their expected exit status.
-const PROJECT_PROGRAMS: [(&str, i32); 10] = [
+/// heap or the basic API, run here with their expected exit status.
+const PROJECT_PROGRAMS: [(&str, i32); 9] = [
     ("hello", 0),
     ("ring", 0),
     ("align", 0),
@@ -31,7 +30,6 @@ const PROJECT_PROGRAMS: [(&str, i32); 10] = [
     ("debug_env", 0),
     ("global_exit", 7),
     ("heap_regrow", 0),
-    ("locks", 0),
 ];
 
 /// `tests/c` programs that need API OSHMEM 4.1.4 does not have (`shmem_malloc_with_hints`,
@@ -59,9 +57,12 @@ const NEEDS_MISSING_API: [&str; 13] = [
 /// (OSHMEM's `shmem_ptr` aborts the job on a stack address), `calloc` (OSHMEM zeroes after
 /// the exit barrier, so a peer can read old bytes), `asymmetric`, `bad_pe` (memheap's own
 /// argument checks and messages), `statics` (memheap makes static data shared memory, so
-/// `shmem_ptr` reaches a peer's; OSHMEM's gives NULL for it). The heap behaviour they cover runs
+/// `shmem_ptr` reaches a peer's; OSHMEM's gives NULL for it), `locks` (it builds and passes on
+/// rbuddy, but OSHMEM 4.1.4's `shmem_set_lock` stalls now and then whatever the component: of
+/// 12 runs at 4 PEs, two jobs at once, one stalled past 60 s with `ptmalloc` and one with
+/// `rbuddy`; tests-sos's `test_lock` times out on it too). The heap behaviour they cover runs
 /// in rbuddy_semantics.c.
-const OSHMEM_BEHAVIOUR: [&str; 5] = ["ptr", "calloc", "asymmetric", "bad_pe", "statics"];
+const OSHMEM_BEHAVIOUR: [&str; 6] = ["ptr", "calloc", "asymmetric", "bad_pe", "statics", "locks"];
 
 /// `tests/c` programs that check memheap's own runtime and launcher, which OSHMEM replaces:
 /// the collective free's shared outcome (`bad_free`), `SHMEM_SYMMETRIC_SIZE` and a 1 TiB heap
