@@ -71,8 +71,9 @@ prefix=${1:-/usr/local}
 target=${CARGO_TARGET_DIR:-$root/target}
 (cd "$root" && cargo build --release -q -p memheap-c -p memheap-std --lib --bin memheap-run --bin memheap-info)
 mkdir -p "$prefix/include/mpp" "$prefix/lib/pkgconfig" "$prefix/bin"
-cp "$root/memheap-c/include/shmem.h" "$root/memheap-embed/include/memheap.h" "$prefix/include/"
-cp "$root/memheap-c/include/mpp/shmem.h" "$prefix/include/mpp/"
+cp "$root/memheap-c/include/shmem.h" "$root/memheap-c/include/shmemx.h" \
+  "$root/memheap-embed/include/memheap.h" "$prefix/include/"
+cp "$root/memheap-c/include/mpp/shmem.h" "$root/memheap-c/include/mpp/shmemx.h" "$prefix/include/mpp/"
 cp "$target/release/libmemheap.so" "$target/release/libmemheap.a" "$prefix/lib/"
 cp "$target/release/memheap-run" "$root/memheap-c/memheap-cc" "$prefix/bin/"
 cp "$target/release/memheap-info" "$prefix/bin/"

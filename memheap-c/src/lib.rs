@@ -8,3 +8,10 @@
 /// exports its `memheap_*` symbols too).
 pub use memheap_embed as embed;
 pub mod shmem;
+
+pub mod amo;
+pub mod coll;
+pub mod lock;
+pub mod p2p;
+pub mod rma;
+pub mod team;

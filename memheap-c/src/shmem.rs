@@ -4,9 +4,10 @@
 //! numbers are valid, what a NULL means, which routine an error names); barriers, collective
 //! allocation and peer access are the runtime's.
 //!
-//! Threads: `shmem_init_thread` provides at most `SHMEM_THREAD_SERIALIZED`. The runtime keeps
-//! per-PE state (collective call numbers, the heap) without locks, so calls must not overlap;
-//! `SERIALIZED` is exactly that promise from the program.
+//! Threads: `shmem_init_thread` provides up to `SHMEM_THREAD_MULTIPLE`. The runtime is `Sync`
+//! (its heap and mappings behind locks, its counters atomic), so RMA, atomics, waits and
+//! allocation may come from any thread at once; collective calls must be made in the same
+//! order on every PE, as the specification orders them.
 
 use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_char, c_int, c_long, c_void};
@@ -18,9 +19,9 @@ use memheap_std::runtime::{self, say, Awaiting, Runtime, Watch};
 
 /// `SHMEM_THREAD_SINGLE`.
 pub const SHMEM_THREAD_SINGLE: c_int = 0;
-/// `SHMEM_THREAD_SERIALIZED`: the most this library provides.
+/// `SHMEM_THREAD_SERIALIZED`.
 pub const SHMEM_THREAD_SERIALIZED: c_int = 2;
-/// `SHMEM_THREAD_MULTIPLE`.
+/// `SHMEM_THREAD_MULTIPLE`: the most this library provides.
 pub const SHMEM_THREAD_MULTIPLE: c_int = 3;
 
 /// `SHMEM_MAJOR_VERSION`.
@@ -41,8 +42,8 @@ const NEVER: u8 = 0;
 const RUNNING: u8 = 1;
 const FINALIZED: u8 = 2;
 
-/// The process's runtime. Written once by `shmem_init` (under the `SERIALIZED` contract: no
-/// other call runs concurrently), read by every other entry point afterwards.
+/// The process's runtime. Written once by `shmem_init` (no other call may run concurrently
+/// with it), read by every other entry point afterwards.
 struct Global {
     state: AtomicU8,
     thread_level: AtomicI32,
@@ -50,10 +51,8 @@ struct Global {
 }
 
 // SAFETY: `rt` is written only by `shmem_init`, before `state` becomes RUNNING (Release), and
-// read only after observing RUNNING (Acquire). Entry points never run concurrently (the
-// library provides at most SHMEM_THREAD_SERIALIZED, and says so through shmem_init_thread and
-// shmem_query_thread), so the runtime's interior mutability is never used from two threads at
-// once.
+// read only after observing RUNNING (Acquire); the specification forbids other calls during
+// `shmem_init`. Afterwards it is only shared (`&Runtime`), and `Runtime` is `Sync`.
 unsafe impl Sync for Global {}
 
 static G: Global = Global {
@@ -70,7 +69,7 @@ fn flush() {
 /// Print `msg` naming `routine` (one line, one write) and end the job with status 1 (all PEs,
 /// through the runtime when there is one, which tells the launcher and the peers that the
 /// library ended it after an error).
-fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
+pub(crate) fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
     match running() {
         Some(r) => say(&format!("memheap: PE {}: {routine}: {msg}", r.my_pe())),
         None => say(&format!("memheap: {routine}: {msg}")),
@@ -83,7 +82,7 @@ fn fatal(routine: &str, msg: std::fmt::Arguments<'_>) -> ! {
 }
 
 /// The runtime, if `shmem_init` has run and `shmem_finalize` has not.
-fn running() -> Option<&'static Runtime> {
+pub(crate) fn running() -> Option<&'static Runtime> {
     if G.state.load(Ordering::Acquire) != RUNNING {
         return None;
     }
@@ -93,7 +92,7 @@ fn running() -> Option<&'static Runtime> {
 }
 
 /// The runtime, or a fatal error naming `routine`.
-fn rt(routine: &str) -> &'static Runtime {
+pub(crate) fn rt(routine: &str) -> &'static Runtime {
     match running() {
         Some(r) => r,
         None => match G.state.load(Ordering::Acquire) {
@@ -104,10 +103,11 @@ fn rt(routine: &str) -> &'static Runtime {
 }
 
 /// A PE number from C, checked against the job, or a fatal error naming `routine` and the PE.
-fn pe_index(r: &Runtime, pe: c_int, routine: &str) -> usize {
+/// `routine` is only called on the error path (building the name allocates).
+pub(crate) fn pe_index(r: &Runtime, pe: c_int, routine: impl Fn() -> String) -> usize {
     if pe < 0 || pe as usize >= r.n_pes() {
         fatal(
-            routine,
+            &routine(),
             format_args!(
                 "PE {pe} is out of range (the job has PEs 0..{})",
                 r.n_pes() - 1
@@ -212,14 +212,15 @@ extern "C" {
     fn libc_atexit(cb: extern "C" fn()) -> c_int;
 }
 
-/// `shmem_init_thread`: as `shmem_init`; provides `min(requested, SHMEM_THREAD_SERIALIZED)`.
+/// `shmem_init_thread`: as `shmem_init`; provides the level requested (up to
+/// `SHMEM_THREAD_MULTIPLE`).
 ///
 /// # Safety
 /// `provided` is NULL or valid for a write.
 #[no_mangle]
 pub unsafe extern "C" fn shmem_init_thread(requested: c_int, provided: *mut c_int) -> c_int {
     shmem_init();
-    let level = requested.clamp(SHMEM_THREAD_SINGLE, SHMEM_THREAD_SERIALIZED);
+    let level = requested.clamp(SHMEM_THREAD_SINGLE, SHMEM_THREAD_MULTIPLE);
     G.thread_level.store(level, Ordering::Relaxed);
     if !provided.is_null() {
         // SAFETY: non-null and valid for a write (contract).
@@ -309,7 +310,7 @@ pub extern "C" fn shmem_addr_accessible(addr: *const c_void, pe: c_int) -> c_int
 }
 
 /// `shmem_ptr`: a local address through which loads and stores reach `dest` on `pe`; NULL if
-/// there is none (a peer's static data, a non-symmetric address, a PE out of range).
+/// there is none (a peer's read-only static data, a non-symmetric address, a PE out of range).
 #[no_mangle]
 pub extern "C" fn shmem_ptr(dest: *const c_void, pe: c_int) -> *mut c_void {
     let Some(r) = running() else {
@@ -508,7 +509,7 @@ pub type WaitState = Watch;
 
 /// What a point-to-point wait of this process waits for: a change only another PE makes,
 /// unless threads of this PE may make it too (`SHMEM_THREAD_MULTIPLE`).
-fn point_to_point() -> Awaiting {
+pub(crate) fn point_to_point() -> Awaiting {
     if G.thread_level.load(Ordering::Relaxed) == SHMEM_THREAD_MULTIPLE {
         Awaiting::Anything
     } else {
@@ -524,10 +525,13 @@ fn pause() {
     std::thread::yield_now();
 }
 
-/// `memheap_shmem_wait`: one round of a wait loop (the inline `shmem_TYPE_wait_until`; every
-/// blocking wait of `shmem.h` calls it between tests of its condition, with a watch zeroed
-/// before the loop). It runs the runtime's watch ([`Runtime::watch`]: the end of the job, a
-/// peer gone without finalize, a wait no PE can end any more), then pauses briefly.
+/// `memheap_shmem_wait`: one round of a wait loop written in C (called between tests of its
+/// condition, with a watch zeroed before the loop; programs built with an earlier `shmem.h`
+/// have their `shmem_TYPE_wait_until` call it). It runs the runtime's watch
+/// ([`Runtime::watch`]: the end of the job, a peer gone without finalize, a wait no PE can end
+/// any more), then pauses briefly. The blocking waits of this `shmem.h` wait inside the library
+/// instead (`memheap_shmem_wait_vars`, over [`Runtime::wait_until`], which runs the same
+/// watch).
 ///
 /// # Safety
 /// `watch` is NULL or valid for reads and writes; `routine` is NULL or a C string.
@@ -564,6 +568,12 @@ thread_local! {
 /// `routine` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn memheap_shmem_test_failed(routine: *const c_char) {
+    test_failed(&|| routine_name(routine, "shmem_test"));
+}
+
+/// The body of [`memheap_shmem_test_failed`], also run by every other test routine whose test
+/// fails (`shmem_TYPE_test_{all,any,some}[_vector]`, `shmem_test_lock`).
+pub(crate) fn test_failed(what: &dyn Fn() -> String) {
     let n = FAILED_TESTS.with(|c| {
         let n = c.get().wrapping_add(1);
         c.set(n);
@@ -573,9 +583,7 @@ pub unsafe extern "C" fn memheap_shmem_test_failed(routine: *const c_char) {
         if let Some(r) = running() {
             THREAD_WATCH.with(|t| {
                 let mut w = t.get();
-                r.watch(&mut w, Awaiting::Anything, &|| {
-                    routine_name(routine, "shmem_test")
-                });
+                r.watch(&mut w, Awaiting::Anything, what);
                 t.set(w);
             });
         }
@@ -594,7 +602,7 @@ pub extern "C" fn memheap_shmem_wait_hint() {
 // ---- RMA -------------------------------------------------------------------------------------
 
 /// Name of the routine for messages (a C string from the inline routines, or a fallback).
-fn routine_name(routine: *const c_char, fallback: &'static str) -> String {
+pub(crate) fn routine_name(routine: *const c_char, fallback: &'static str) -> String {
     if routine.is_null() {
         return fallback.to_string();
     }
@@ -623,7 +631,7 @@ pub unsafe extern "C" fn memheap_shmem_put(
         Some(r) => r,
         None => rt(&name()),
     };
-    let pe = pe_index(r, pe, &name());
+    let pe = pe_index(r, pe, name);
     // SAFETY: forwarded contract; the runtime checks that `dest` is symmetric.
     if let Err(e) = unsafe { r.put_bytes(dest.cast(), source.cast(), bytes, pe) } {
         fatal(&name(), format_args!("{e}"));
@@ -647,7 +655,7 @@ pub unsafe extern "C" fn memheap_shmem_get(
         Some(r) => r,
         None => rt(&name()),
     };
-    let pe = pe_index(r, pe, &name());
+    let pe = pe_index(r, pe, name);
     // SAFETY: forwarded contract; the runtime checks that `source` is symmetric.
     if let Err(e) = unsafe { r.get_bytes(dest.cast(), source.cast(), bytes, pe) } {
         fatal(&name(), format_args!("{e}"));
@@ -689,7 +697,7 @@ unsafe fn strided(
         Some(r) => r,
         None => rt(&name()),
     };
-    let pe = pe_index(r, pe, &name());
+    let pe = pe_index(r, pe, name);
     // The byte offset of element `i` of a strided array at `base`, if the element lies in the
     // address space.
     let offset = |base: usize, stride: isize, i: usize| -> Option<isize> {
@@ -827,97 +835,7 @@ pub unsafe extern "C" fn shmem_getmem(
     unsafe { memheap_shmem_get(dest, source, nelems, pe, c"shmem_getmem".as_ptr()) }
 }
 
-// ---- teams and reductions --------------------------------------------------------------------
-
-/// `SHMEM_TEAM_WORLD` as `shmem.h` defines it.
-const TEAM_WORLD: usize = 1;
-
-/// `shmem_team_my_pe`: this PE's number in the world team; -1 for any other team handle.
-#[no_mangle]
-pub extern "C" fn shmem_team_my_pe(team: *const c_void) -> c_int {
-    if team as usize == TEAM_WORLD {
-        shmem_my_pe()
-    } else {
-        -1
-    }
-}
-
-/// `shmem_team_n_pes`: the world team's size; -1 for any other team handle.
-#[no_mangle]
-pub extern "C" fn shmem_team_n_pes(team: *const c_void) -> c_int {
-    if team as usize == TEAM_WORLD {
-        shmem_n_pes()
-    } else {
-        -1
-    }
-}
-
-/// Sum-reduce `nreduce` elements of symmetric `source` over every PE into symmetric `dest`.
-/// Barrier, read every PE's source, barrier (so `dest == source` is safe), write.
-///
-/// # Safety
-/// `dest` and `source` symmetric arrays of `nreduce` elements.
-unsafe fn sum_reduce<T: Copy + Default>(
-    routine: &str,
-    team: *const c_void,
-    dest: *mut T,
-    source: *const T,
-    nreduce: usize,
-    add: impl Fn(T, T) -> T,
-) -> c_int {
-    if team as usize != TEAM_WORLD {
-        if let Some(r) = running() {
-            say(&format!(
-                "memheap: PE {}: {routine}: only SHMEM_TEAM_WORLD is supported",
-                r.my_pe()
-            ));
-        }
-        return -1;
-    }
-    let r = rt(routine);
-    // Both arrays must be symmetric, whole, before anything is allocated or waited for.
-    let Some(bytes) = nreduce.checked_mul(std::mem::size_of::<T>()) else {
-        fatal(
-            routine,
-            format_args!("nreduce {nreduce} elements overflow the address space"),
-        );
-    };
-    for (array, write) in [
-        (source.cast::<u8>(), false),
-        (dest.cast_const().cast(), true),
-    ] {
-        if let Err(e) = r.check_symmetric(array, bytes, write) {
-            fatal(routine, format_args!("{e}"));
-        }
-    }
-    r.barrier_all();
-    let zeroed = |what: &str| {
-        let mut v: Vec<T> = Vec::new();
-        if v.try_reserve_exact(nreduce).is_err() {
-            fatal(
-                routine,
-                format_args!("cannot allocate {bytes} bytes for the {what} of the reduction"),
-            );
-        }
-        v.resize(nreduce, T::default());
-        v
-    };
-    let mut acc = zeroed("result");
-    let mut buf = zeroed("buffer");
-    for pe in 0..r.n_pes() {
-        // SAFETY: `source` is symmetric with `nreduce` elements (contract); `buf` holds them.
-        if let Err(e) = unsafe { r.get(&mut buf, source, pe) } {
-            fatal(routine, format_args!("{e}"));
-        }
-        for (a, b) in acc.iter_mut().zip(&buf) {
-            *a = add(*a, *b);
-        }
-    }
-    r.barrier_all();
-    // SAFETY: `dest` holds `nreduce` elements (contract).
-    unsafe { ptr::copy_nonoverlapping(acc.as_ptr(), dest, nreduce) };
-    0
-}
+// ---- reductions (the others are in `coll`) ----------------------------------------------------
 
 /// `shmem_int_sum_reduce` (wrapping on overflow).
 ///
@@ -931,16 +849,7 @@ pub unsafe extern "C" fn shmem_int_sum_reduce(
     nreduce: usize,
 ) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe {
-        sum_reduce(
-            "shmem_int_sum_reduce",
-            team,
-            dest,
-            source,
-            nreduce,
-            c_int::wrapping_add,
-        )
-    }
+    unsafe { crate::coll::sum_reduce("shmem_int_sum_reduce", team, dest, source, nreduce) }
 }
 
 /// `shmem_long_sum_reduce` (wrapping on overflow).
@@ -955,14 +864,5 @@ pub unsafe extern "C" fn shmem_long_sum_reduce(
     nreduce: usize,
 ) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe {
-        sum_reduce(
-            "shmem_long_sum_reduce",
-            team,
-            dest,
-            source,
-            nreduce,
-            c_long::wrapping_add,
-        )
-    }
+    unsafe { crate::coll::sum_reduce("shmem_long_sum_reduce", team, dest, source, nreduce) }
 }

@@ -33,9 +33,11 @@ const PROJECT_PROGRAMS: [(&str, i32); 9] = [
 ];
 
 /// `tests/c` programs that need API OSHMEM 4.1.4 does not have (`shmem_malloc_with_hints`,
-/// teams and team reductions, memheap's type-list macros, `memheap.h`): `oshcc` must refuse
+/// teams and team reductions, memheap's type-list macros, `memheap.h`, and the rest of
+/// OpenSHMEM 1.5: `amo` the `_nbi` atomics, `coll` the team collectives, `p2p` and `threads`
+/// signals and `wait_until_{all,any,some}`, `teams` and `misuse15` teams): `oshcc` must refuse
 /// them.
-const NEEDS_MISSING_API: [&str; 7] = [
+const NEEDS_MISSING_API: [&str; 13] = [
     "barrier_rules",
     "zero_size",
     "reduce",
@@ -43,13 +45,24 @@ const NEEDS_MISSING_API: [&str; 7] = [
     "wait_test",
     "embed",
     "bad_args",
+    "amo",
+    "coll",
+    "p2p",
+    "teams",
+    "threads",
+    "misuse15",
 ];
 
 /// `tests/c` programs that build but check what OSHMEM itself does, not the heap: `ptr`
 /// (OSHMEM's `shmem_ptr` aborts the job on a stack address), `calloc` (OSHMEM zeroes after
 /// the exit barrier, so a peer can read old bytes), `asymmetric`, `bad_pe` (memheap's own
-/// argument checks and messages). The heap behaviour they cover runs in rbuddy_semantics.c.
-const OSHMEM_BEHAVIOUR: [&str; 4] = ["ptr", "calloc", "asymmetric", "bad_pe"];
+/// argument checks and messages), `statics` (memheap makes static data shared memory, so
+/// `shmem_ptr` reaches a peer's; OSHMEM's gives NULL for it), `locks` (it builds and passes on
+/// rbuddy, but OSHMEM 4.1.4's `shmem_set_lock` stalls now and then whatever the component: of
+/// 12 runs at 4 PEs, two jobs at once, one stalled past 60 s with `ptmalloc` and one with
+/// `rbuddy`; tests-sos's `test_lock` times out on it too). The heap behaviour they cover runs
+/// in rbuddy_semantics.c.
+const OSHMEM_BEHAVIOUR: [&str; 6] = ["ptr", "calloc", "asymmetric", "bad_pe", "statics", "locks"];
 
 /// `tests/c` programs that check memheap's own runtime and launcher, which OSHMEM replaces:
 /// the collective free's shared outcome (`bad_free`), `SHMEM_SYMMETRIC_SIZE` and a 1 TiB heap

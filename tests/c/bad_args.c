@@ -1,6 +1,7 @@
-/* Bad arguments to RMA and collective routines (argv[1] names the case): the library must print
- * a message naming the routine and end the job with status 1, never crash (SIGSEGV, a Rust
- * panic, an abort). "queries" is the one case that must succeed: code is not symmetric data. */
+/* Bad arguments to RMA, atomic and collective routines (argv[1] names the case): the library
+ * must print a message naming the routine and end the job with status 1, never crash (SIGSEGV, a
+ * Rust panic, an abort). "queries" is the one case that must succeed: code is not symmetric data.
+ * A fetching atomic's old value must not reach its fetch buffer: the check comes first. */
 #include "check.h"
 #include <stdint.h>
 #include <string.h>
@@ -37,6 +38,21 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "put_read_only_peer")) shmem_putmem((void *)read_only, v, 8, right);
     else if (!strcmp(c, "get_into_code")) shmem_getmem(code, x, 8, right);
     else if (!strcmp(c, "get_into_read_only")) shmem_getmem((void *)read_only, writable, 8, me);
+    /* The OpenSHMEM 1.5 forms: non-blocking, on contexts, with a signal, atomics, collectives. */
+    else if (!strcmp(c, "put_nbi_null_source")) shmem_putmem_nbi(x, NULL, 16, right);
+    else if (!strcmp(c, "get_nbi_null_dest")) shmem_long_get_nbi(NULL, x, 1, right);
+    else if (!strcmp(c, "get_nbi_private_range")) shmem_getmem_nbi(v, private_range, 8, me);
+    else if (!strcmp(c, "ctx_put_null_source")) shmem_ctx_putmem(SHMEM_CTX_DEFAULT, x, NULL, 16, right);
+    else if (!strcmp(c, "ctx_put_private_range")) shmem_ctx_long_put(SHMEM_CTX_DEFAULT, (long *)private_range, v, 1, right);
+    else if (!strcmp(c, "ctx_iget_wrapping_stride")) shmem_ctx_long_iget(SHMEM_CTX_DEFAULT, v, x, 1, PTRDIFF_MAX, 2, right);
+    else if (!strcmp(c, "put_signal_null_source")) shmem_putmem_signal(x, NULL, 8, (uint64_t *)&x[2], 1, SHMEM_SIGNAL_SET, right);
+    else if (!strcmp(c, "signal_private_range")) shmem_long_put_signal_nbi(x, v, 1, (uint64_t *)private_range, 1, SHMEM_SIGNAL_ADD, right);
+    else if (!strcmp(c, "atomic_private_range")) shmem_long_atomic_inc((long *)private_range, right);
+    else if (!strcmp(c, "atomic_read_only")) shmem_long_atomic_add((long *)(void *)read_only, 1, right);
+    else if (!strcmp(c, "fetch_nbi_null")) shmem_long_atomic_fetch_inc_nbi(NULL, x, right);
+    else if (!strcmp(c, "fetch_nbi_into_code")) shmem_ctx_long_atomic_fetch_nbi(SHMEM_CTX_DEFAULT, (long *)code, x, right);
+    else if (!strcmp(c, "broadcast_into_read_only")) shmem_long_broadcast(SHMEM_TEAM_WORLD, (long *)(void *)read_only, x, 1, 0);
+    else if (!strcmp(c, "reduce_private_range")) shmem_long_sum_reduce(SHMEM_TEAM_WORLD, (long *)private_range, x, 1);
     else if (!strcmp(c, "queries")) {
         for (int pe = 0; pe < n; pe++) {
             CHECK(shmem_addr_accessible(code, pe) == 0);

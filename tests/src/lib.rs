@@ -79,6 +79,13 @@ pub fn compile_c(name: &str, extra: &[&str]) -> PathBuf {
     let b = build();
     let src = b.root.join("tests").join("c").join(format!("{name}.c"));
     let exe = b.out_dir.join(name);
+    // Tests running at once may build the same program: each links to a file of its own and
+    // renames it into place, so no test ever runs (or execs) a half-written executable.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = b
+        .out_dir
+        .join(format!("{name}.tmp.{}.{seq}", std::process::id()));
     let out = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .arg("-std=c11")
         .args(["-Wall", "-Wextra", "-Werror", "-O1"])
@@ -89,7 +96,7 @@ pub fn compile_c(name: &str, extra: &[&str]) -> PathBuf {
         .arg(&src)
         .args(extra)
         .arg("-o")
-        .arg(&exe)
+        .arg(&tmp)
         .arg("-L")
         .arg(&b.lib_dir)
         // DT_RPATH (not RUNPATH) so that cargo's LD_LIBRARY_PATH, which points at the workspace's
@@ -104,6 +111,7 @@ pub fn compile_c(name: &str, extra: &[&str]) -> PathBuf {
         "compiling {name}.c failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    std::fs::rename(&tmp, &exe).expect("move the program into place");
     exe
 }
 

@@ -1,6 +1,6 @@
 //! Unmodified C programs started by Open MPI's `mpirun` (no memheap launcher): the runtime takes
-//! rank and size from `OMPI_COMM_WORLD_*` and meets its peers through a named shared-memory
-//! object that it removes once all PEs have attached.
+//! rank and size from `OMPI_COMM_WORLD_*` and meets its peers through an abstract Unix socket
+//! of PE 0 (nothing is left in `/dev/shm`).
 //!
 //! Needs Debian's `openmpi-bin`, so these are `#[ignore]`d in the default test run; `.ci/run`
 //! installs it and runs them with `cargo test -p memheap-tests --test mpirun -- --ignored`.
@@ -284,4 +284,28 @@ fn messages_are_whole_lines_under_mpirun() {
         cut.is_empty(),
         "writes to stderr that are not whole lines:\n{cut}"
     );
+}
+
+#[test]
+#[ignore = "needs mpirun (openmpi-bin); run by .ci/run with --ignored"]
+fn openshmem_15_programs_under_mpirun() {
+    // Atomics, collectives, teams, shared static data and threads with rank and size from
+    // Open MPI's launcher: the same programs as c_shmem15.rs.
+    for (name, extra, marker) in [
+        ("amo", &[][..], "amo: PE"),
+        ("coll", &["-lm"][..], "coll: PE"),
+        ("teams", &[][..], "teams: PE"),
+        ("statics", &[][..], "statics: PE"),
+        ("threads", &["-pthread"][..], "threads: PE"),
+    ] {
+        let exe = compile_c(name, extra);
+        let out = mpirun(&["-np", "4", exe.to_str().unwrap()], 120);
+        assert_eq!(out.code, Some(0), "{name} under mpirun: {}", out.show());
+        assert_eq!(
+            out.stdout.lines().filter(|l| l.contains(marker)).count(),
+            4,
+            "{name}: {}",
+            out.show()
+        );
+    }
 }

@@ -409,3 +409,10 @@ pub(crate) fn map_shared(fd: RawFd, len: usize) -> io::Result<NonNull<u8>> {
     }
     NonNull::new(p.cast()).ok_or_else(|| io::Error::other("mmap returned null"))
 }
+
+// SAFETY: an `Area` is a mapping of shared memory that only atomics access (every field of
+// `Header` and `Slot` is an atomic); moving it to or sharing it with another thread is no
+// different from sharing it with another process, which is its purpose.
+unsafe impl Send for Area {}
+// SAFETY: as above.
+unsafe impl Sync for Area {}

@@ -95,8 +95,7 @@ impl Runtime {
     /// offsets — ends the job on every PE. Allocation-free on the common path; the entries stay
     /// readable (see [`entries`](Runtime::entries)) until the call after next.
     fn exchange(&self, mine: Entry) -> Exchanged {
-        let seq = self.seq.get();
-        self.seq.set(seq + 1);
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let idx = (seq & 1) as usize;
         let c = &self.area.slot(self.job.pe).coll[idx];
         c.op.store(mine.op, Ordering::Relaxed);
@@ -199,7 +198,7 @@ impl Runtime {
         &self,
         f: impl FnOnce(&mut crate::SymmetricHeap) -> Result<R, crate::Error>,
     ) -> Result<R, crate::Error> {
-        match self.heap.borrow_mut().as_mut() {
+        match super::lock(&self.heap).as_mut() {
             Some(h) => f(h),
             None => Err(crate::Error::Uninitialized),
         }

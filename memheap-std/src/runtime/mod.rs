@@ -16,31 +16,41 @@
 //!   arguments and the `global_exit` word.
 //! * **Barrier**: [`Barrier`], a generation-counter barrier that spins briefly, then sleeps on
 //!   a cross-process futex; while asleep it runs [`Runtime::watch`].
-//! * **Waiting never hangs**: every blocking wait (barriers, collectives, point-to-point waits)
-//!   calls [`Runtime::watch`] each round, which notices the end of the job, peers gone without
-//!   finalize, and waits that can no longer succeed (see the [`watch`] module).
-//! * **Static and global variables** of the main executable are symmetric too; see
-//!   [`Runtime::put_bytes`].
+//! * **Waiting never hangs**: every blocking wait (barriers, team syncs, collectives,
+//!   point-to-point and signal waits, locks) calls [`Runtime::watch`] each round (most through
+//!   [`Runtime::wait_until`]), which notices the end of the job, peers gone without finalize,
+//!   and waits that can no longer succeed (see the [`watch`] module).
+//! * **Static and global variables** of the main executable are symmetric too: init makes
+//!   their writable pages shared memory that the peers map (see the `statics` module), so
+//!   they are reached like the heap; see [`Runtime::put_bytes`] and [`Runtime::remote_ptr`].
+//! * **Teams and collectives**: [`Team`], [`Runtime::team_barrier`], [`Runtime::team_split`],
+//!   [`Runtime::broadcast`], [`Runtime::collect`], [`Runtime::alltoalls`], [`Runtime::reduce`].
+//! * **Threads**: [`Runtime`] is `Sync`.
 
 mod area;
 mod barrier;
+mod coll;
 mod collective;
 mod image;
 pub mod job;
 mod peers;
+mod reach;
 mod rendezvous;
+mod statics;
 mod sync;
+pub mod team;
 pub mod watch;
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub use barrier::Barrier;
 pub use job::{JobInfo, Launcher};
-pub use watch::{Awaiting, PeSet, Watch};
+pub use team::{led_barrier, release, take_release, GroupWord, PeSet, Team, Wait, SYNC_WORDS};
+pub use watch::{Awaiting, Watch};
 
 use crate::component::ModuleStats;
 use crate::heap::SymmetricHeap;
@@ -51,6 +61,7 @@ use area::{
 use image::Image;
 use job::Meet;
 use peers::PeerMap;
+use reach::Reach;
 
 /// Errors of the runtime. Every one carries a message meant for the user.
 #[derive(Debug)]
@@ -116,6 +127,8 @@ pub enum Error {
     /// A collective free that was bad on some PE (or named different blocks on different
     /// PEs): no PE freed anything; the message says why.
     NotFreed(String),
+    /// The operation cannot be done as asked (the message says why).
+    Unsupported(String),
 }
 
 impl fmt::Display for Error {
@@ -153,7 +166,7 @@ impl fmt::Display for Error {
             Error::Heap(m) => f.write_str(m),
             Error::Alloc(e) => write!(f, "heap: {e}"),
             Error::Finalized => f.write_str("the runtime was finalized"),
-            Error::NotFreed(m) => f.write_str(m),
+            Error::NotFreed(m) | Error::Unsupported(m) => f.write_str(m),
         }
     }
 }
@@ -180,8 +193,9 @@ struct Peer {
     heap: usize,
 }
 
-/// A PE's view of the job. Created by [`init`]; not shared between threads (collective calls
-/// keep a sequence number).
+/// A PE's view of the job. Created by [`init`]. It is `Sync`: RMA, atomics, waits and
+/// allocation may come from any thread; collective calls must still be made in the same order
+/// on every PE (they keep a sequence number).
 #[derive(Debug)]
 pub struct Runtime {
     job: JobInfo,
@@ -191,19 +205,26 @@ pub struct Runtime {
     image: Image,
     peers: Vec<Peer>,
     /// Collective calls made so far (selects the argument buffer by parity).
-    seq: Cell<u64>,
-    finalized: Cell<bool>,
+    seq: AtomicU64,
+    finalized: AtomicBool,
     /// This PE's symmetric heap (`None` after finalize).
-    heap: RefCell<Option<SymmetricHeap>>,
+    heap: Mutex<Option<SymmetricHeap>>,
     /// Segment base (the same on every PE).
     seg_base: usize,
+    /// Length of the whole segment: the user heap, then the runtime-private range (which
+    /// holds the sync area the runtime reaches on peers, never a program's target).
+    seg_len: usize,
     /// Length of the user heap at the segment's base (the runtime-private range follows it).
     user_len: usize,
     /// Set by [`finalize_at_exit`](Runtime::finalize_at_exit): the process is inside `exit`,
     /// so ending it must not call `exit` again.
-    exiting: Cell<bool>,
+    exiting: AtomicBool,
     /// Mappings of the peers' segments (`None` at our own index); dropped at finalize.
-    maps: RefCell<Vec<Option<PeerMap>>>,
+    maps: Mutex<Vec<Option<PeerMap>>>,
+    /// The peers' static data and the sync area.
+    reach: Reach,
+    /// This PE's free team slots.
+    teams: team::Slots,
     /// Compare collective-call arguments across PEs (`SHMEM_DEBUG` or a debug build).
     check_calls: bool,
     /// Report allocation failures on stderr (`SHMEM_DEBUG`).
@@ -249,7 +270,11 @@ impl Runtime {
         image::allow_peers();
         let image = Image::current();
         let (dev, ino) = image::exe_id();
-        let heap = SymmetricHeap::from_env();
+        let mut heap = SymmetricHeap::from_env();
+        let mut reach = match &mut heap {
+            Ok(h) => Reach::prepare(h, &image),
+            Err(_) => Reach::default(),
+        };
         let me = area.slot(job.pe);
         if let Ok(h) = &heap {
             use std::os::fd::AsRawFd;
@@ -370,6 +395,9 @@ impl Runtime {
             peer.heap = map.base();
             maps.push(Some(map));
         }
+        let pids: Vec<i32> = peers.iter().map(|p| p.pid).collect();
+        let heap_bases: Vec<usize> = peers.iter().map(|p| p.heap).collect();
+        reach.connect(job.pe as usize, &pids, &heap_bases, seg_base, &image);
         // Busy polling only pays when every PE has a core; otherwise yield the core to a PE
         // that still has to arrive, then sleep.
         let spin = if n <= cores() { (4000, 0) } else { (50, 1000) };
@@ -379,13 +407,16 @@ impl Runtime {
             spin,
             image,
             peers,
-            seq: Cell::new(0),
-            finalized: Cell::new(false),
-            heap: RefCell::new(Some(heap)),
+            seq: AtomicU64::new(0),
+            finalized: AtomicBool::new(false),
+            heap: Mutex::new(Some(heap)),
             seg_base,
+            seg_len,
             user_len,
-            exiting: Cell::new(false),
-            maps: RefCell::new(maps),
+            exiting: AtomicBool::new(false),
+            maps: Mutex::new(maps),
+            reach,
+            teams: team::Slots::new(),
             check_calls,
             verbose,
         };
@@ -502,7 +533,7 @@ impl Runtime {
     /// process is already inside `exit` (see [`finalize_at_exit`](Runtime::finalize_at_exit)).
     fn end_process(&self, status: i32) -> ! {
         flush_std();
-        if self.exiting.get() {
+        if self.exiting.load(Ordering::Acquire) {
             // SAFETY: fflush(NULL) flushes every C stdio stream; _exit ends the process at
             // once, without running the exit handlers a second time.
             unsafe {
@@ -519,7 +550,7 @@ impl Runtime {
     /// Peers see this PE as finalizing from the start of the call and as finalized after its
     /// barrier (see [`watch`](Runtime::watch)).
     pub fn finalize(&self) -> Result<(), Error> {
-        if self.finalized.replace(true) {
+        if self.finalized.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
         let me = self.area.slot(self.job.pe);
@@ -528,8 +559,8 @@ impl Runtime {
         me.state.store(STATE_FINALIZED, Ordering::Release);
         // Waiters elsewhere re-check at once: a barrier this PE will never join is hopeless.
         self.area.header().barrier.nudge();
-        self.maps.borrow_mut().clear();
-        drop(self.heap.borrow_mut().take());
+        lock(&self.maps).clear();
+        drop(lock(&self.heap).take());
         Ok(())
     }
 
@@ -543,7 +574,7 @@ impl Runtime {
     /// could hang it). From here on, ending the process uses `_exit`, since it is already
     /// inside `exit`.
     pub fn finalize_at_exit(&self, status: i32) {
-        self.exiting.set(true);
+        self.exiting.store(true, Ordering::Release);
         let ended = self.area.header().exit.load(Ordering::Acquire) & EXIT_SET != 0;
         if status == 0 && !ended {
             let _ = self.finalize();
@@ -551,7 +582,7 @@ impl Runtime {
     }
 
     fn live(&self) -> Result<(), Error> {
-        if self.finalized.get() {
+        if self.finalized.load(Ordering::Acquire) {
             Err(Error::Finalized)
         } else {
             Ok(())
@@ -586,8 +617,9 @@ impl Runtime {
     /// Check a local buffer of `len` bytes that a put reads or a get writes (`write`): not
     /// NULL, and when it lies in this PE's executable image, in a segment that allows the
     /// access (a get into code or constants would crash this PE). Memory elsewhere is the
-    /// caller's promise.
-    fn check_local(&self, local: *const u8, len: usize, write: bool) -> Result<(), Error> {
+    /// caller's promise. Put and get check their local side with it; the C layer checks the
+    /// other local buffers it writes (the `fetch` of a non-blocking atomic) the same way.
+    pub fn check_local(&self, local: *const u8, len: usize, write: bool) -> Result<(), Error> {
         let a = local as usize;
         if a == 0 || (self.image.overlaps(a, len) && !self.image.accessible(a, len, write)) {
             return Err(Error::BadLocalBuffer {
@@ -601,14 +633,15 @@ impl Runtime {
 
     /// A local address through which loads and stores reach the symmetric address `addr` on
     /// PE `pe`: `addr` itself for this PE (heap or static data), the mapping of `pe`'s heap
-    /// for a heap address, `None` otherwise (static data of a peer, a non-symmetric address,
-    /// a PE out of range, after finalize).
+    /// for a heap address, the mapping of `pe`'s static data for a writable static address,
+    /// `None` otherwise (read-only static data of a peer, static data that could not be
+    /// shared, a non-symmetric address, a PE out of range, after finalize).
     ///
     /// The pointer is valid until [`finalize`](Runtime::finalize); accesses through it race
     /// with `pe`'s own accesses unless ordered by a barrier (or `quiet` and a flag).
     pub fn ptr<T>(&self, addr: *const T, pe: usize) -> Option<NonNull<T>> {
         let a = addr as usize;
-        if pe >= self.n_pes() || self.finalized.get() {
+        if pe >= self.n_pes() || self.finalized.load(Ordering::Acquire) {
             return None;
         }
         if pe == self.my_pe() {
@@ -616,7 +649,10 @@ impl Runtime {
                 .then_some(NonNull::new(addr as *mut T)?);
         }
         if !self.in_user_heap(a, 1) {
-            return None;
+            if !self.image.data(a, 1, false) {
+                return None;
+            }
+            return NonNull::new(self.reach.static_on(a, 1, pe)? as *mut T);
         }
         NonNull::new((a - self.seg_base + self.peers[pe].heap) as *mut T)
     }
@@ -683,7 +719,7 @@ impl Runtime {
         } else if self.in_user_heap(remote, len) {
             Some(remote - self.seg_base + self.peers[pe].heap)
         } else {
-            None
+            self.reach.static_on(remote, len, pe)
         };
         if let Some(at) = mapped {
             let (from, to) = if to_remote {
@@ -755,14 +791,13 @@ impl Runtime {
     /// data of the executable (not code, not the runtime's private heap).
     pub fn addr_accessible<T>(&self, addr: *const T, pe: usize) -> bool {
         pe < self.n_pes()
-            && !self.finalized.get()
+            && !self.finalized.load(Ordering::Acquire)
             && (self.in_user_heap(addr as usize, 1) || self.image.data(addr as usize, 1, false))
     }
 
     /// Name of the selected heap component (`"buddy"`, `"ptmalloc"`, ...).
     pub fn component(&self) -> &'static str {
-        self.heap
-            .borrow()
+        lock(&self.heap)
             .as_ref()
             .map(|h| h.component())
             .unwrap_or("")
@@ -770,8 +805,7 @@ impl Runtime {
 
     /// Statistics of this PE's heap.
     pub fn heap_stats(&self) -> ModuleStats {
-        self.heap
-            .borrow()
+        lock(&self.heap)
             .as_ref()
             .map(|h| h.stats())
             .unwrap_or_default()
@@ -779,9 +813,7 @@ impl Runtime {
 
     /// Base address of the symmetric heap (the same on every PE) and the user heap's length.
     pub fn heap_range(&self) -> (*mut u8, usize) {
-        let len = self
-            .heap
-            .borrow()
+        let len = lock(&self.heap)
             .as_ref()
             .map(|h| h.user_range().len())
             .unwrap_or(0);
@@ -791,8 +823,7 @@ impl Runtime {
     /// The selected component with its configuration (`"buddy (min block 16 B, ...)"`) and
     /// whether 2 MiB huge pages back the heap, for `SHMEM_INFO` (`None` after finalize).
     pub fn heap_description(&self) -> Option<(String, bool)> {
-        self.heap
-            .borrow()
+        lock(&self.heap)
             .as_ref()
             .map(|h| (h.description(), h.segment().huge_pages()))
     }
@@ -934,4 +965,10 @@ fn flush_std() {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
+}
+
+/// Lock `m`, also when a thread panicked while holding it (the data stays consistent: every
+/// holder only calls heap operations that leave the heap valid when they fail).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -53,3 +53,9 @@ impl Drop for PeerMap {
         unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
     }
 }
+
+// SAFETY: a `PeerMap` owns a mapping and only hands out its address; unmapping it from another
+// thread (at finalize) is as valid as from the thread that mapped it.
+unsafe impl Send for PeerMap {}
+// SAFETY: `&PeerMap` gives only the base address.
+unsafe impl Sync for PeerMap {}

@@ -6,9 +6,9 @@
 //! `tests/runtime_loom.rs` checks the production [`Barrier`](super::Barrier), not a copy.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicU32, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicU32, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
 /// Hint inside a spin loop (a yield under loom, so the model checker can run the others).
 #[inline]

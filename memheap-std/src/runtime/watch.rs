@@ -1,8 +1,8 @@
 //! The one check every blocking wait of the runtime makes: [`Runtime::watch`].
 //!
-//! A PE that waits (in a barrier, a collective call, `shmem_TYPE_wait_until`, a test loop, or
-//! any wait added later: `wait_until_all/any/some`, signal waits, team syncs) must not wait
-//! forever for something that can no longer happen. Each round of every wait loop calls
+//! A PE that waits (in a barrier, a collective call, a team sync, `shmem_TYPE_wait_until` and
+//! the other point-to-point waits, a signal wait, a lock, a test loop) must not wait forever
+//! for something that can no longer happen. Each round of every wait loop calls
 //! [`Runtime::watch`] with a [`Watch`] (the loop's state, fresh per wait) and says what it
 //! waits for ([`Awaiting`]). The watch ends the wait when:
 //!
@@ -10,8 +10,11 @@
 //!   or ended the job after an error it reported (this PE exits with status 1, quietly);
 //! * **a peer is gone without finalize**: its process ended (exited, crashed, killed) while it
 //!   had not finished `shmem_finalize`: a job failure, reported by this PE, which ends the job;
-//! * **the wait is hopeless**: it waits for every PE of a set ([`Awaiting::Pes`]: barriers,
-//!   collectives) and one of them has already finalized, or it waits for a change that only
+//! * **the wait is hopeless**: it waits for every PE of a set ([`Awaiting::Pes`]: the job-wide
+//!   barrier and collective allocation) and one of them has already finalized, or for every
+//!   member of a team or active set ([`Awaiting::Team`]: team syncs, team and active-set
+//!   collectives) and one of them has entered finalize (whose job-wide barrier cannot complete
+//!   while this PE waits in the team's), or it waits for a change that only
 //!   another PE can make ([`Awaiting::Peers`]) and no other PE can make one any more: each has
 //!   entered finalize (or returned from `main`, which finalizes implicitly), or is itself
 //!   blocked in a point-to-point wait or in the job-wide barrier (which cannot complete while
@@ -37,10 +40,14 @@ use std::time::Duration;
 use super::area::{
     exit_pe, EXIT_SET, STATE_FINALIZED, STATE_FINALIZING, WAIT_BARRIER, WAIT_NONE, WAIT_PEERS,
 };
+use super::team::PeSet;
 use super::Runtime;
 
 /// How often a watch looks at the peers (their states and whether their processes exist).
 pub const CHECK_PERIOD: Duration = Duration::from_millis(50);
+
+/// While [`Runtime::wait_until`] spins, it calls the watch once per this many tests.
+pub const SPIN_WATCH_EVERY: u64 = 64;
 
 /// Most peer processes one check looks for (the others at the following checks), so that a
 /// large job's waits stay cheap.
@@ -52,6 +59,11 @@ pub enum Awaiting {
     /// Every PE of the set must arrive (a barrier, a sync, a collective over a team): hopeless
     /// as soon as one of them has finalized.
     Pes(PeSet),
+    /// Every member of a team or active set must arrive in a synchronisation of the team (a
+    /// team sync, a team or active-set collective), which is not the job-wide barrier: hopeless
+    /// as soon as a member has entered finalize (it waits in the job-wide barrier for this PE,
+    /// so it will never arrive here) or finished it.
+    Team(PeSet),
     /// A change that only another PE can make (`shmem_TYPE_wait_until` and the other
     /// point-to-point waits, signal waits): hopeless once every other PE has entered finalize.
     /// With a single PE it is never hopeless.
@@ -60,34 +72,6 @@ pub enum Awaiting {
     /// loop that may stop by itself (a test loop): never hopeless; only the end of the job or a
     /// peer gone without finalize ends it.
     Anything,
-}
-
-/// PEs `start, start + stride, ...`, `size` of them: the world, or a team.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PeSet {
-    /// First PE.
-    pub start: usize,
-    /// Distance between consecutive PEs (at least 1).
-    pub stride: usize,
-    /// Number of PEs.
-    pub size: usize,
-}
-
-impl PeSet {
-    /// Every PE of a job of `n_pes`.
-    pub const fn world(n_pes: usize) -> PeSet {
-        PeSet {
-            start: 0,
-            stride: 1,
-            size: n_pes,
-        }
-    }
-
-    /// The PEs of the set, in order.
-    pub fn iter(&self) -> impl Iterator<Item = usize> {
-        let (start, stride) = (self.start, self.stride.max(1));
-        (0..self.size).map(move |i| start + i * stride)
-    }
 }
 
 /// The state of one blocking wait, for [`Runtime::watch`]. Start each wait with a fresh one;
@@ -208,20 +192,37 @@ impl Runtime {
         }
     }
 
-    /// Wait until `done()` holds, calling [`watch`](Runtime::watch) between tests: busy at
-    /// first, then giving the core away (PEs may outnumber cores).
+    /// Wait until `done()` holds, calling [`watch`](Runtime::watch) between tests: the one
+    /// blocking-wait loop of the runtime's team synchronisations and collectives and of the C
+    /// layer's point-to-point, signal and lock waits. `done` must read shared memory with
+    /// atomic loads (acquire), so that what the writer published before the store it waits for
+    /// is visible when it returns.
+    ///
+    /// Pacing: when every PE has a core it first spins (a few thousand tests, calling the watch
+    /// every [`SPIN_WATCH_EVERY`] of them, so a quick hand-off costs no system call), then
+    /// yields the core between tests and watches after each; with more PEs than cores it
+    /// yields almost at once.
     pub fn wait_until(
         &self,
         awaiting: Awaiting,
         what: &dyn Fn() -> String,
         mut done: impl FnMut() -> bool,
     ) {
+        if done() {
+            return;
+        }
+        let spins = u64::from(self.spin.0);
         let mut w = Watch::new();
+        let mut tests: u64 = 1;
         while !done() {
-            self.watch(&mut w, awaiting, what);
-            if w.polls() < 64 {
-                std::hint::spin_loop();
+            tests += 1;
+            if tests < spins {
+                if tests % SPIN_WATCH_EVERY == 0 {
+                    self.watch(&mut w, awaiting, what);
+                }
+                super::sync::spin_hint();
             } else {
+                self.watch(&mut w, awaiting, what);
                 std::thread::yield_now();
             }
         }
@@ -294,6 +295,16 @@ impl Runtime {
                     format!(
                         "PE {pe} has already finished shmem_finalize (or returned from main), \
                          so it can never arrive"
+                    )
+                }),
+            Awaiting::Team(set) => set
+                .iter()
+                .filter(|&pe| pe != self.my_pe() && pe < self.n_pes())
+                .find(|&pe| matches!(state(pe), STATE_FINALIZING | STATE_FINALIZED))
+                .map(|pe| {
+                    format!(
+                        "PE {pe}, a member of the team, has entered shmem_finalize (or returned \
+                         from main), so it can never arrive"
                     )
                 }),
             Awaiting::Peers => {
