@@ -4,6 +4,7 @@
 #   1b. the core's time targets in interleaved rounds (`ratios` binary)           -> results/ratios.txt
 #   1c. a failing allocation on a fragmented heap, the slow path (`failing`)      -> results/failing.txt
 #   2. fill efficiency of the Rust heaps (`fill` binary)                         -> results/fill.txt
+#   2b. a symmetric heap's churn and refill on the core alone (`churn` binary)    -> results/churn.txt
 #   3. mixed ops vs heap size, 16 MiB..16 GiB (`scale` binary)                   -> results/scale.txt
 #   4. barrier and collective malloc+free vs PEs, 1..16 (`pe_barrier_bench`)     -> results/pe-scale.txt
 #   5. C API vs Open MPI's OSHMEM (compare-oshmem.sh; installs Open MPI if missing)
@@ -44,6 +45,9 @@ cargo run -q --release -p memheap-benches --bin failing | tee "$res/failing.txt"
 
 step "2/6 fill efficiency"
 cargo run -q --release -p memheap-benches --bin fill | tee "$res/fill.txt"
+
+step "2b/6 churn and refill on the core alone"
+cargo run -q --release -p memheap-benches --bin churn | tee "$res/churn.txt"
 
 step "3/6 mixed ops vs heap size"
 cargo run -q --release -p memheap-benches --bin scale | tee "$res/scale.txt"
