@@ -18,7 +18,7 @@ use self::words::ZeroedWords;
 /// at least 95% fill efficiency gets the higher default), re-decided with memheap-core 2
 /// (`benches/component-choice.sh`, figures in BENCHMARKS.md, "Default component"): `buddy`
 /// fills 97.3% of a 256 MiB heap with random 64 B..256 KiB blocks before its first refusal
-/// (`ptmalloc` 99.95%), and is the faster component on every timing (mixed workload 3.2x at
+/// (`ptmalloc` 99.95%), and is the faster component on every timing (mixed workload 2.4x at
 /// 1 PE). `ptmalloc` (`MEMHEAP_COMPONENT=ptmalloc`) keeps a larger block free after churn
 /// with blocks live (93.4% of the heap against 81.3%) and has no capacity limit.
 ///
