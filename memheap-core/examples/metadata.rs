@@ -1,11 +1,11 @@
 //! Prints the metadata cost table of memheap-core's README: metadata bytes, their fraction of
 //! the region, and the derived capacity, by region size and minimum block, for
 //! `Config::DEFAULT` (packed placement) and `Config::LOWEST_ADDRESS`, and the capacity and
-//! metadata of an arena claimed by `LockedHeap::claim` (one block per `CLAIM_BYTES_PER_BLOCK`).
+//! metadata of an arena claimed by `LockedHeap::claim` (`Config::for_claim`).
 //!
 //! `cargo run -p memheap-core --example metadata`
 
-use memheap_core::{BuddyHeap, Config, CLAIM_BYTES_PER_BLOCK};
+use memheap_core::{BuddyHeap, Config};
 
 fn size(n: u64) -> String {
     match n {
@@ -37,11 +37,8 @@ pub fn table() -> Vec<String> {
         let packed = Config::DEFAULT.with_min_order(order);
         let lowest = Config::LOWEST_ADDRESS.with_min_order(order);
         let m = packed.metadata_bytes(len) as u64;
-        // The rule `LockedHeap::claim` applies to a capacity of 0.
-        let claim_capacity = (len as usize / CLAIM_BYTES_PER_BLOCK)
-            .min((len >> order) as usize)
-            .max(packed.capacity_for(len));
-        let claimed = packed.with_capacity(claim_capacity);
+        // The configuration `LockedHeap::claim` carves an arena of `len` bytes with.
+        let claimed = packed.for_claim(len as usize);
         let cm = claimed.metadata_bytes(len) as u64;
         out.push(format!(
             "| {} | {} B | {} B | {:.2} % | {} | {} B | {} | {:.2} % |",

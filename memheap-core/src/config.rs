@@ -173,6 +173,37 @@ impl Config {
         }
     }
 
+    /// The configuration an arena of `len` bytes claimed with this configuration is carved
+    /// with (`LockedHeap::claim_with`, `CsHeap::claim_with`, `UnsyncHeap::claim_with`): this
+    /// one when it sets a capacity; otherwise this one with a capacity of one block per
+    /// [`CLAIM_BYTES_PER_BLOCK`](crate::CLAIM_BYTES_PER_BLOCK) bytes of arena, never less
+    /// than [`Config::capacity_for`] derives and never more than the arena's minimum blocks
+    /// (at least 1). A global allocator serves many small objects, so it gets a larger table
+    /// than a derived one.
+    pub const fn for_claim(self, len: usize) -> Config {
+        if self.capacity != 0 {
+            return self;
+        }
+        let shift = if self.min_order < usize::BITS - 1 {
+            self.min_order
+        } else {
+            usize::BITS - 1
+        };
+        let units = len >> shift;
+        let mut capacity = len / crate::slot::CLAIM_BYTES_PER_BLOCK;
+        if capacity > units {
+            capacity = units;
+        }
+        let derived = self.capacity_for(len as u64);
+        if capacity < derived {
+            capacity = derived;
+        }
+        if capacity == 0 {
+            capacity = 1;
+        }
+        self.with_capacity(capacity)
+    }
+
     /// Everything the metadata of a heap over `len` bytes holds; `None` when the region or
     /// configuration is unusable.
     pub(crate) const fn geometry(&self, len: u64) -> Option<Geometry> {
@@ -338,5 +369,24 @@ mod tests {
         assert_eq!(Config::DEFAULT.with_capacity(0).capacity_for(1 << 20), 511);
         assert_eq!(Config::DEFAULT.with_capacity(5).capacity_for(1 << 20), 5);
         assert_eq!(Config::DEFAULT.capacity_for(8), 0);
+    }
+
+    #[test]
+    fn claimed_arenas_get_one_block_per_256_bytes_within_their_bounds() {
+        let c = Config::DEFAULT;
+        // One per 256 B.
+        assert_eq!(c.for_claim(1 << 20).capacity, 4096);
+        assert_eq!(c.for_claim(64 << 20).capacity, 262_144);
+        // Never less than the derived capacity: 1 KiB derives 6, 1024 / 256 = 4.
+        assert_eq!(c.for_claim(1 << 10).capacity, 6);
+        assert_eq!(c.for_claim(4 << 10).capacity, 16);
+        // Never more than the minimum blocks: 4 KiB blocks over 16 GiB are 4 Mi blocks.
+        assert_eq!(c.with_min_order(12).for_claim(16 << 30).capacity, 4 << 20);
+        // A set capacity is kept; an arena too small for a heap still asks for one block.
+        assert_eq!(c.with_capacity(7).for_claim(1 << 20).capacity, 7);
+        assert_eq!(c.for_claim(8).capacity, 1);
+        // Nothing else changes.
+        let claimed = Config::LOWEST_ADDRESS.for_claim(1 << 20);
+        assert_eq!(claimed.with_capacity(0), Config::LOWEST_ADDRESS);
     }
 }

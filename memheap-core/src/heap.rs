@@ -79,8 +79,9 @@ pub struct Stats {
 ///   class, by the lowest-address free buddy block of the smallest sufficient order, by the
 ///   frontier, and, when nothing else can, after the lists drain and the frontier returns to
 ///   the bitmaps, by the lowest aligned run of adjacent free blocks. Every step is a function
-///   of the heap's state, so the same calls always yield the same offsets — what makes a heap
-///   symmetric across processes.
+///   of the heap's state and its origin, so the same calls on heaps of the same length,
+///   [`Config`] and origin always yield the same offsets — what makes a heap symmetric across
+///   processes that map it at one address.
 /// * With exact fit (the default) a block keeps its size rounded up to its size class (or to
 ///   the minimum block in [`Placement::LowestAddress`]); the rest of the buddy block goes back
 ///   to the free bitmaps at once.

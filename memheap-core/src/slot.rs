@@ -55,7 +55,7 @@ impl Slot {
     fn claim_now(&mut self) -> Result<(), Error> {
         let (arena, config) = self.arena.ok_or(Error::Uninitialized)?;
         let base = NonNull::new(arena.cast::<u8>()).ok_or(Error::BadRegion)?;
-        let config = claim_config(config, arena.len());
+        let config = config.for_claim(arena.len());
         // SAFETY: the `claim` constructor's contract: the arena is writable memory used by
         // nothing else for the rest of the program.
         let heap = unsafe { Heap::carve(base, arena.len(), config)? };
@@ -88,18 +88,6 @@ impl Slot {
 /// many small objects, so it gets a larger table than the symmetric-heap default (one block per
 /// 2 KiB): metadata is then about 10 % of the arena instead of 3 %.
 pub const CLAIM_BYTES_PER_BLOCK: usize = 256;
-
-/// The configuration a claimed arena of `len` bytes is carved with: `config`, with a capacity
-/// of one block per [`CLAIM_BYTES_PER_BLOCK`] when it has none (never less than the region's
-/// derived capacity, never more than its minimum blocks).
-pub(crate) fn claim_config(config: Config, len: usize) -> Config {
-    if config.capacity != 0 {
-        return config;
-    }
-    let derived = config.capacity_for(len as u64);
-    let units = len >> config.min_order.min(usize::BITS - 1);
-    config.with_capacity((len / CLAIM_BYTES_PER_BLOCK).min(units).max(derived).max(1))
-}
 
 /// [`GlobalAlloc::alloc`](core::alloc::GlobalAlloc::alloc) over a slot: null on any error.
 #[inline(always)]

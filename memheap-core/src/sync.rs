@@ -96,6 +96,10 @@ impl<T> core::ops::DerefMut for CellMut<'_, T> {
         }
         #[cfg(loom)]
         {
+            // A scheduling point at every mutable access: loom preempts only at
+            // synchronisation operations, and the heap code has none, so without it a model
+            // could not tell work done under the lock from work done after releasing it.
+            loom::thread::yield_now();
             // SAFETY: as in `deref`.
             unsafe { self.p.deref() }
         }

@@ -112,3 +112,37 @@ fn critical_section_heap_serves_threads() {
     let inner = unsafe { HEAP.with(|_| HEAP.try_alloc(16, 16)) }.unwrap();
     assert_eq!(inner, Err(Error::Uninitialized));
 }
+
+#[test]
+fn a_claimed_arena_holds_the_capacity_for_claim_gives_and_then_says_so() {
+    for len in [1usize << 10, 16 << 10, 1 << 20] {
+        let arena: &'static mut [u8] = Box::leak(vec![0u8; len].into_boxed_slice());
+        // SAFETY: leaked memory nothing else uses.
+        let heap: LockedHeap = unsafe { LockedHeap::claim(arena as *mut [u8]) };
+        let capacity = Config::DEFAULT.for_claim(len).capacity;
+        let mut live = Vec::new();
+        let refusal = loop {
+            match heap.try_alloc(16, 16) {
+                Ok(p) => live.push(p),
+                Err(e) => break e,
+            }
+        };
+        let st = heap.stats().unwrap();
+        assert_eq!(st.capacity, capacity as u64, "{len}");
+        assert_eq!(
+            live.len(),
+            capacity,
+            "{len}: 16-byte blocks before the refusal"
+        );
+        assert_eq!(refusal, Error::CapacityExhausted, "{len}");
+        assert!(
+            st.bytes_free > 0,
+            "{len}: memory left when the table is full"
+        );
+        for p in live {
+            // SAFETY: p came from try_alloc and is not used afterwards.
+            unsafe { heap.try_free(p) }.unwrap();
+        }
+        heap.check().unwrap().unwrap();
+    }
+}

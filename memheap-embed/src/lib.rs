@@ -395,7 +395,7 @@ pub extern "C" fn memheap_strerror(status: Status) -> *const core::ffi::c_char {
         6 => b"size overflow\0",
         7 => b"bad region: too short, too long, wrapping, or overlapping the metadata\0",
         8 => b"metadata storage too small\0",
-        9 => b"bad configuration: min_order out of [3, 30], or capacity too large\0",
+        9 => b"bad configuration: min_order out of [3, 30], capacity too large, or list_depth above 65535\0",
         10 => b"cannot resize in place\0",
         11 => b"NULL argument\0",
         _ => b"unknown status\0",
@@ -435,6 +435,69 @@ mod tests {
         };
         assert_eq!(st, status_of(Error::BadConfig));
         assert!(h.is_null());
+    }
+
+    #[test]
+    fn list_depth_above_65535_is_bad_config_and_realloc_alignment_0_is_bad_alignment() {
+        let mut cfg = CConfig {
+            min_order: 4,
+            capacity: 0,
+            exact_fit: 1,
+            lowest_address: 0,
+            list_depth: 65_535,
+        };
+        assert!(memheap_metadata_bytes(1 << 20, &cfg) > 0);
+        cfg.list_depth = 65_536;
+        assert_eq!(memheap_metadata_bytes(1 << 20, &cfg), 0);
+        let mut region = vec![0u64; 1 << 13];
+        let mut meta = vec![0u64; 1 << 12];
+        let mut h: *mut Heap<'static> = ptr::null_mut();
+        // SAFETY: all pointers are valid for the sizes given.
+        let st = unsafe {
+            memheap_init(
+                &mut h,
+                region.as_mut_ptr().cast(),
+                region.len() * 8,
+                meta.as_mut_ptr().cast(),
+                meta.len() * 8,
+                &cfg,
+            )
+        };
+        assert_eq!(st, status_of(Error::BadConfig));
+        assert!(h.is_null());
+        // SAFETY: the status is a valid one; strerror returns a static NUL-terminated string.
+        let msg = unsafe { core::ffi::CStr::from_ptr(memheap_strerror(st)) };
+        assert!(msg.to_str().unwrap().contains("list_depth"), "{msg:?}");
+
+        // Alignment 0 is not a power of two: refused by alloc and by realloc, block intact.
+        // SAFETY: as above.
+        let st = unsafe {
+            memheap_init(
+                &mut h,
+                region.as_mut_ptr().cast(),
+                region.len() * 8,
+                meta.as_mut_ptr().cast(),
+                meta.len() * 8,
+                ptr::null(),
+            )
+        };
+        assert_eq!(st, MEMHEAP_OK);
+        let mut p: *mut c_void = ptr::null_mut();
+        let mut q: *mut c_void = ptr::null_mut();
+        // SAFETY: `h` is the handle just built; `p` its live block.
+        unsafe {
+            assert_eq!(
+                memheap_alloc(h, 100, 0, &mut p),
+                status_of(Error::BadAlignment)
+            );
+            assert_eq!(memheap_alloc(h, 100, 16, &mut p), MEMHEAP_OK);
+            assert_eq!(
+                memheap_realloc(h, p, 5000, 0, &mut q),
+                status_of(Error::BadAlignment)
+            );
+            assert_eq!(memheap_usable_size(h, p), 112);
+            assert_eq!(memheap_free(h, p), MEMHEAP_OK);
+        }
     }
 
     #[test]

@@ -54,9 +54,12 @@ pub struct ModuleStats {
 /// change nothing, never corruption. After [`Module::finalize`] every operation fails with
 /// [`Error::Uninitialized`].
 ///
-/// Implementations must be deterministic: two modules of the same component over regions of
-/// the same length, fed the same calls, return the same offsets from their bases. That is
-/// what keeps a heap symmetric across PEs.
+/// Implementations must be deterministic: two modules of the same component and
+/// configuration over regions of the same length at the same base address, fed the same
+/// calls, return the same offsets from their bases. (The base matters through alignment: the
+/// `buddy` component honours alignments of absolute addresses, so regions whose bases differ
+/// modulo a requested alignment may place that request differently.) The symmetric segment
+/// maps the heap at one address on every PE, which is what keeps it symmetric.
 pub trait Module: Send {
     /// Name of the component this module belongs to.
     fn component(&self) -> &'static str;
