@@ -271,6 +271,7 @@ impl Runtime {
         if n == 1 {
             return None;
         }
+        self.liveness_looks.fetch_add(1, Ordering::Relaxed);
         let mut cursor = self.liveness_cursor.load(Ordering::Relaxed);
         for _ in 0..LIVENESS_PER_CHECK.min(n) {
             let pe = (cursor % n as u64) as usize;
