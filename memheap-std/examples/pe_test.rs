@@ -310,6 +310,31 @@ fn init_twice(rt: &Runtime) -> Result<(), String> {
     Ok(())
 }
 
+/// `rounds` team barriers over the world team (many short waits): this PE must look at whether
+/// the peer processes exist at most once per check period, not once per wait.
+fn short_waits(rt: &Runtime, rounds: u64) -> Result<(), String> {
+    let me = rt.my_pe();
+    let team = rt.world_team().map_err(|e| e.to_string())?;
+    let looks_before = rt.liveness_looks();
+    let start = std::time::Instant::now();
+    for _ in 0..rounds {
+        rt.team_barrier(&team).map_err(|e| e.to_string())?;
+    }
+    let elapsed = start.elapsed();
+    let looks = rt.liveness_looks() - looks_before;
+    // One look may be due at the start, one per whole period after it, and one may have been
+    // taken just before the start.
+    let bound = (elapsed.as_nanos() / runtime::watch::CHECK_PERIOD.as_nanos()) as u64 + 2;
+    println!("PE {me}: {rounds} team barriers in {elapsed:?}, {looks} liveness looks");
+    if looks > bound {
+        return Err(format!(
+            "{looks} looks at the peer processes in {elapsed:?} ({rounds} team barriers); at \
+             most {bound} expected (one per check period)"
+        ));
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let scenario = args.first().map(String::as_str).unwrap_or("hello");
@@ -365,6 +390,7 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
+        "short_waits" => short_waits(&rt, arg(1).max(1) as u64),
         "static" => ring_static(&rt),
         "heap" => heap_ring(&rt),
         "exhaust" => exhaust(&rt),

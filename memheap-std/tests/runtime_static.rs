@@ -24,3 +24,12 @@ fn many_barrier_rounds_at_16_pes() {
     let o = run(16, &["--timeout", "30"], "pe_test", &["barrier", "200"]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+#[test]
+fn short_waits_look_at_peer_processes_once_per_period() {
+    // 8 PEs: more PEs than cores on most machines, so the waits yield and run the watch.
+    let o = run(8, &["--timeout", "60"], "pe_test", &["short_waits", "2000"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.matches("liveness looks").count(), 8, "{}", text(&o));
+}

@@ -229,6 +229,13 @@ pub struct Runtime {
     check_calls: bool,
     /// Report allocation failures on stderr (`SHMEM_DEBUG`).
     verbose: bool,
+    /// Monotonic time (ns) of this PE's next look at whether the peer processes still exist,
+    /// shared by all its waits (see [`watch`](Runtime::watch)); 0: at the first wait.
+    next_liveness_ns: AtomicU64,
+    /// Where that look starts among the peers.
+    liveness_cursor: AtomicU64,
+    /// Looks at the peer processes so far.
+    liveness_looks: AtomicU64,
 }
 
 /// Start the runtime: read the job from the environment, meet the other PEs, check that they
@@ -419,11 +426,21 @@ impl Runtime {
             teams: team::Slots::new(),
             check_calls,
             verbose,
+            next_liveness_ns: AtomicU64::new(0),
+            liveness_cursor: AtomicU64::new(0),
+            liveness_looks: AtomicU64::new(0),
         };
         // Nobody may leave init (and perhaps exit, closing its segment) before every peer
         // has mapped every segment.
         rt.barrier_all();
         Ok(rt)
+    }
+
+    /// How many times this PE's waits have looked at whether the peer processes still exist
+    /// (a system call per peer): at most once per [`watch::CHECK_PERIOD`], however many waits
+    /// it makes (see [`watch`](Runtime::watch)). For tests and diagnostics.
+    pub fn liveness_looks(&self) -> u64 {
+        self.liveness_looks.load(Ordering::Relaxed)
     }
 
     /// This PE's number, `0..n_pes()`.

@@ -20,9 +20,11 @@
 //!   blocked in a point-to-point wait or in the job-wide barrier (which cannot complete while
 //!   this PE waits elsewhere). Reported, then the job ends.
 //!
-//! The job-end check is one atomic load per call; peers are looked at every
-//! [`CHECK_PERIOD`] (their states in the rendezvous area, and whether their processes still
-//! exist, a bounded number of them per period). A hopeless verdict is given only when it holds
+//! The job-end check is one atomic load per call. Each wait looks at the peers' states in the
+//! rendezvous area at its first call and then every [`CHECK_PERIOD`]; whether the peer
+//! processes still exist (a system call each, a bounded number of them per look) is looked at
+//! once per [`CHECK_PERIOD`] per PE, by whichever of its waits calls first, so that the many
+//! short waits of collective calls make no system call. A hopeless verdict is given only when it holds
 //! over a whole period: at a first look every other PE seems unable to act; at the next one,
 //! each that is blocked must have been blocked in the same wait since before the first look
 //! and, for a point-to-point wait, must have tested its condition again since (and found it
@@ -86,8 +88,9 @@ pub struct Watch {
     next_check_ns: u64,
     /// Monotonic time (ns) of the look that first found the wait hopeless; 0: none did.
     suspect_since_ns: u64,
-    /// Where the next liveness look starts among the peers.
-    cursor: u64,
+    /// Unused (keeps the layout of the C header's `memheap_shmem_watch_t`: the liveness looks
+    /// are paced per PE, not per wait).
+    _reserved: u64,
 }
 
 impl Watch {
@@ -97,7 +100,7 @@ impl Watch {
             polls: 0,
             next_check_ns: 0,
             suspect_since_ns: 0,
-            cursor: 0,
+            _reserved: 0,
         }
     }
 
@@ -142,8 +145,9 @@ impl Runtime {
     /// # }
     /// ```
     ///
-    /// Cost: one atomic load per call; every [`CHECK_PERIOD`], a look at every peer's state
-    /// and at up to 64 peer processes.
+    /// Cost: one atomic load and a clock read per call; at the first call and then every
+    /// [`CHECK_PERIOD`], a look at the awaited peers' states; once per [`CHECK_PERIOD`] for the
+    /// whole PE (not per wait), a look at up to 64 peer processes.
     pub fn watch(&self, w: &mut Watch, awaiting: Awaiting, what: &dyn Fn() -> String) {
         let mark = if awaiting == Awaiting::Peers {
             WAIT_PEERS
@@ -175,16 +179,32 @@ impl Runtime {
             // Each call follows a test of the wait's condition that failed.
             me.wait_tested.store(now, Ordering::Release);
         }
+        // Whether the peer processes exist is a system call per peer: looked at once per
+        // period by this PE, whichever of its waits comes first, not at the start of every
+        // wait (a collective call waits several times, each wait short).
+        let next_liveness = self.next_liveness_ns.load(Ordering::Relaxed);
+        if now >= next_liveness
+            && self
+                .next_liveness_ns
+                .compare_exchange(
+                    next_liveness,
+                    now + CHECK_PERIOD.as_nanos() as u64,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            self.fail_if_peer_gone();
+        }
         if now < w.next_check_ns {
             return;
         }
         w.next_check_ns = now + CHECK_PERIOD.as_nanos() as u64;
-        if let Some(gone) = self.gone_peer(w) {
-            self.report_and_fail(&format!("{gone}; ending the job"));
-        }
         let since = (w.suspect_since_ns != 0).then_some(w.suspect_since_ns);
         match self.hopeless(awaiting, since) {
             Some(why) if since.is_some() => {
+                // A peer gone without finalize is the cause to report, if there is one.
+                self.fail_if_peer_gone();
                 self.report_and_fail(&format!("{}: {why}; ending the job", what()));
             }
             Some(_) => w.suspect_since_ns = now,
@@ -237,16 +257,26 @@ impl Runtime {
         }
     }
 
+    /// End the job after a report if a peer's process has ended without finishing finalize.
+    fn fail_if_peer_gone(&self) {
+        if let Some(gone) = self.gone_peer() {
+            self.report_and_fail(&format!("{gone}; ending the job"));
+        }
+    }
+
     /// A peer whose process has ended without finishing finalize, described; looks at up to
     /// [`LIVENESS_PER_CHECK`] peers, continuing where the last look stopped.
-    fn gone_peer(&self, w: &mut Watch) -> Option<String> {
+    fn gone_peer(&self) -> Option<String> {
         let n = self.n_pes();
         if n == 1 {
             return None;
         }
+        self.liveness_looks.fetch_add(1, Ordering::Relaxed);
+        let mut cursor = self.liveness_cursor.load(Ordering::Relaxed);
         for _ in 0..LIVENESS_PER_CHECK.min(n) {
-            let pe = (w.cursor % n as u64) as usize;
-            w.cursor = w.cursor.wrapping_add(1);
+            let pe = (cursor % n as u64) as usize;
+            cursor = cursor.wrapping_add(1);
+            self.liveness_cursor.store(cursor, Ordering::Relaxed);
             if pe == self.my_pe() {
                 continue;
             }
