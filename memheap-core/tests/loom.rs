@@ -15,7 +15,7 @@
 //! at those, so under loom every mutable access to the locked heap is also a scheduling point
 //! (`sync::CellMut::deref_mut` yields): a heap touched after the lock was released shows up as
 //! a concurrent access. That multiplies the interleavings, so the models run with at most two
-//! preemptions (about 10 s for the three; a hit path that releases the lock before it pops the
+//! preemptions (10-15 s for the three in release builds; a hit path that releases the lock before it pops the
 //! list fails `global_alloc_list_hits_never_share_a_block` within that bound).
 #![cfg(loom)]
 

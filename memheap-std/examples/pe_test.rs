@@ -332,6 +332,22 @@ fn short_waits(rt: &Runtime, rounds: u64) -> Result<(), String> {
              most {bound} expected (one per check period)"
         ));
     }
+    // And the looks still happen: one long wait (PE 0 arrives 3 check periods late) must look
+    // at least once on every other PE, whatever the machine (a wait that long stops spinning
+    // and runs the watch).
+    let before_long = rt.liveness_looks();
+    if me == 0 {
+        std::thread::sleep(3 * runtime::watch::CHECK_PERIOD);
+    }
+    rt.team_barrier(&team).map_err(|e| e.to_string())?;
+    let long_looks = rt.liveness_looks() - before_long;
+    println!("PE {me}: {long_looks} liveness looks in one long wait");
+    if me != 0 && long_looks == 0 {
+        return Err(format!(
+            "no look at the peer processes in a wait of {:?}",
+            3 * runtime::watch::CHECK_PERIOD
+        ));
+    }
     Ok(())
 }
 

@@ -198,6 +198,27 @@ fn item_05_blocked_pes_notice_departures_under_mpirun() {
             );
             assert!(!out.stderr.contains("died"), "{how}: {}", out.show());
         }
+        // mpirun does not end a job whose process exits 0 without MPI_Finalize (the PEs are
+        // not MPI processes): only the PEs' own look at whether their peers still exist ends
+        // these waits, in every kind of wait that looks.
+        for where_ in ["barrier", "team_sync", "reduce", "malloc", "signal_wait"] {
+            let out = mpirun(&["-np", n, exe, "_exit", where_], 60);
+            assert!(
+                !out.hung && out.code != Some(0),
+                "_exit while the others wait in {where_} at {n}: {}",
+                out.show()
+            );
+            assert!(
+                !out.stdout.contains("should not get here"),
+                "{}",
+                out.show()
+            );
+            assert!(
+                out.stderr.contains("shmem_finalize"),
+                "{where_}: {}",
+                out.show()
+            );
+        }
     }
 }
 
