@@ -10,8 +10,9 @@
 //!   private heap OSHMEM keeps after it), handing out addresses; deterministic packed
 //!   placement, 64-bit offsets, any alignment an address of the heap has (odd ones rounded up
 //!   as `shmem_align` does), in-place realloc, bad frees refused;
-//! * [`words::ZeroedWords`]: the heaps' metadata in anonymous mappings the heap is built over
-//!   without writing them, so only the metadata pages in use take memory;
+//! * [`ZeroedWords`](memheap_words::ZeroedWords) (crate `memheap-words`, shared with
+//!   memheap-std's `buddy` component): the heaps' metadata in anonymous mappings the heap is
+//!   built over without writing them, so only the metadata pages in use take memory;
 //! * [`ffi`]: the C entry points the shim calls, one per slot of OSHMEM's module, with the
 //!   messages (bad frees always; geometry, summaries and refused allocations on request).
 //!
@@ -21,4 +22,3 @@
 
 pub mod ffi;
 pub mod region;
-pub mod words;

@@ -5,7 +5,7 @@ use core::fmt;
 
 use memheap_core::{BuddyHeap, Config, Error, Realloc};
 
-use crate::words::ZeroedWords;
+use memheap_words::ZeroedWords;
 
 /// Alignment of every block (the core's default minimum block): enough for any C type on
 /// x86-64 and AArch64, and what `shmem_malloc` promises.

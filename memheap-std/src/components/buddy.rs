@@ -9,7 +9,7 @@ use memheap_core::{BuddyHeap, Config};
 use crate::component::{Component, ComponentError, Error, Module, ModuleStats, MIN_ALIGN};
 use crate::segment::Region;
 
-use self::words::ZeroedWords;
+use memheap_words::ZeroedWords;
 
 /// Default priority of the `buddy` component: 100, above [`PTMALLOC_PRIORITY`] (50), so it is
 /// the default component.
@@ -320,138 +320,6 @@ impl Module for BuddyModule {
     }
 }
 
-/// The module's metadata words: a private anonymous mapping.
-mod words {
-    use std::ptr::NonNull;
-
-    /// `words` zero `u64`s in their own anonymous mapping (`MAP_NORESERVE`, no transparent
-    /// huge pages, a `PROT_NONE` guard page on each side so the kernel never merges it with a
-    /// neighbour and smaps reports its own figure), unmapped on drop. A fresh anonymous
-    /// mapping reads as zero; a page takes memory only once written.
-    pub(super) struct ZeroedWords {
-        /// The first word (one page into the mapping, after the guard page).
-        ptr: NonNull<u64>,
-        words: usize,
-        /// Bytes of words (whole pages), without the guard pages.
-        bytes: usize,
-        page: usize,
-    }
-
-    // SAFETY: the mapping is owned exclusively by this value (a Box in all but name); nothing
-    // in it is tied to a thread.
-    unsafe impl Send for ZeroedWords {}
-
-    fn last_errno() -> i32 {
-        std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::ENOMEM)
-    }
-
-    impl ZeroedWords {
-        /// Map `words` zero words (at least one); the error is an `errno` (`EINVAL` for 0
-        /// words or a size that overflows).
-        pub(super) fn new(words: usize) -> Result<ZeroedWords, i32> {
-            // SAFETY: sysconf has no preconditions.
-            let page = match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
-                p if p > 0 => p as usize,
-                _ => 4096,
-            };
-            let bytes = words
-                .checked_mul(8)
-                .and_then(|b| b.checked_next_multiple_of(page))
-                .filter(|&b| b > 0)
-                .ok_or(libc::EINVAL)?;
-            let total = bytes.checked_add(2 * page).ok_or(libc::EINVAL)?;
-            // SAFETY: a new private anonymous mapping; no existing memory is affected.
-            let p = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    total,
-                    libc::PROT_NONE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                    -1,
-                    0,
-                )
-            };
-            if p == libc::MAP_FAILED {
-                return Err(last_errno());
-            }
-            let data = p.cast::<u8>().wrapping_add(page);
-            // SAFETY: `[data, data + bytes)` lies inside the mapping just made, between its
-            // first and last page; it becomes readable and writable, the guards stay PROT_NONE.
-            let rc =
-                unsafe { libc::mprotect(data.cast(), bytes, libc::PROT_READ | libc::PROT_WRITE) };
-            if rc != 0 {
-                let e = last_errno();
-                // SAFETY: unmapping the mapping made above, which nothing references.
-                unsafe { libc::munmap(p, total) };
-                return Err(e);
-            }
-            // Best effort: without it a write could make a whole huge page resident.
-            // SAFETY: advice on part of our own mapping; it does not change its contents.
-            unsafe { libc::madvise(data.cast(), bytes, libc::MADV_NOHUGEPAGE) };
-            Ok(ZeroedWords {
-                ptr: NonNull::new(data.cast::<u64>()).expect("a mapping is never at address 0"),
-                words,
-                bytes,
-                page,
-            })
-        }
-
-        /// The first word's address.
-        #[cfg(test)]
-        pub(super) fn start(&self) -> *const u8 {
-            self.ptr.as_ptr().cast()
-        }
-
-        /// The words, for a heap that lives no longer than this value.
-        ///
-        /// # Safety
-        /// The slice must not outlive `self`, and no other reference to the words may exist
-        /// while it lives.
-        pub(super) unsafe fn as_mut_slice<'a>(&mut self) -> &'a mut [u64] {
-            // SAFETY: the mapping holds `words` u64s, page-aligned, readable, writable and
-            // zero-initialised; lifetime and exclusivity are the caller's contract.
-            unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.words) }
-        }
-
-        /// Bytes of the words resident in memory: the `Rss` of this mapping in
-        /// `/proc/self/smaps` (pages only read map the shared zero page and are not counted).
-        pub(super) fn resident_bytes(&self) -> Option<u64> {
-            let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
-            let start = self.ptr.as_ptr() as usize;
-            let mut ours = false;
-            for line in smaps.lines() {
-                let first = line.split_whitespace().next().unwrap_or("");
-                if let Some((a, b)) = first.split_once('-') {
-                    if let (Ok(a), Ok(_)) =
-                        (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
-                    {
-                        // A mapping's header: "start-end perms offset dev inode [path]".
-                        ours = a == start;
-                        continue;
-                    }
-                }
-                if ours {
-                    if let Some(rest) = line.strip_prefix("Rss:") {
-                        let kib: u64 = rest.trim().strip_suffix("kB")?.trim().parse().ok()?;
-                        return Some(kib * 1024);
-                    }
-                }
-            }
-            None
-        }
-    }
-
-    impl Drop for ZeroedWords {
-        fn drop(&mut self) {
-            let start = self.ptr.as_ptr().cast::<u8>().wrapping_sub(self.page);
-            // SAFETY: the mapping made by `new`: a guard page, the words, a guard page; no
-            // reference into it outlives `self` (the contract of `as_mut_slice`).
-            unsafe { libc::munmap(start.cast(), self.bytes + 2 * self.page) };
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -528,7 +396,7 @@ mod tests {
         .unwrap();
         // SAFETY: the user range is the segment's memory, used only by this module.
         let mut m = unsafe { BuddyModule::new(seg.user_range()).unwrap() };
-        let meta = m.meta.as_ref().unwrap().start();
+        let meta = m.meta.as_ref().unwrap().as_ptr().cast::<u8>();
         assert!(!seg.user_range().contains(meta));
         assert!(!seg.private_range().contains(meta));
         let a = m.alloc(100).unwrap();

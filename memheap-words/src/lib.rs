@@ -2,13 +2,17 @@
 //! pages the heap writes cost memory.
 //!
 //! A fresh anonymous mapping reads as zero, and all-zero words are an empty memheap-core heap,
-//! so [`BuddyHeap::new_zeroed`](memheap_core::BuddyHeap::new_zeroed) builds a heap over it
-//! without writing the words: a page of metadata takes memory only once the heap first writes
-//! to it (a free bit set, a size-table slot filled). The mapping is `MAP_NORESERVE` (its
-//! untouched pages are not charged against the commit limit, except under strict overcommit,
+//! so memheap-core's `BuddyHeap::new_zeroed` builds a heap over it without writing the words:
+//! a page of metadata takes memory only once the heap first writes to it (a free bit set, a
+//! size-table slot filled). The mapping is `MAP_NORESERVE` (its untouched pages are not
+//! charged against the commit limit, except under strict overcommit,
 //! `vm.overcommit_memory=2`), asks for no transparent huge pages (one write would make 2 MiB
 //! resident), and has a `PROT_NONE` guard page on each side, so the kernel never merges it
 //! with a neighbouring mapping and [`ZeroedWords::resident_bytes`] can read its own figure.
+//!
+//! Used by memheap-std's `buddy` component and by memheap-ompi's `rbuddy` component for
+//! their heaps' metadata. Linux only.
+#![deny(missing_docs)]
 
 use core::ptr::NonNull;
 
@@ -87,6 +91,11 @@ impl ZeroedWords {
             bytes,
             page,
         })
+    }
+
+    /// The first word's address.
+    pub fn as_ptr(&self) -> *const u64 {
+        self.ptr.as_ptr()
     }
 
     /// Number of words.
