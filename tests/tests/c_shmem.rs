@@ -274,12 +274,46 @@ fn headers_compile_as_c11_c99_and_cpp_with_warnings_as_errors() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let a = std::fs::read(b.include_dir.join("shmem.h")).unwrap();
-    let m = std::fs::read(b.include_dir.join("mpp").join("shmem.h")).unwrap();
-    assert_eq!(
-        a, m,
-        "include/mpp/shmem.h must have the same content as include/shmem.h"
-    );
+    // mpp/shmem.h gives the declarations of shmem.h on its own, both as <mpp/shmem.h> and as
+    // <shmem.h> with include/mpp as the only include directory (the historical layouts).
+    let prog =
+        "\n#if SHMEM_MAJOR_VERSION != 1 || SHMEM_MINOR_VERSION != 5\n#error version\n#endif\n\
+                int main(void) { static long x; shmem_init(); shmem_long_atomic_add(&x, 1, 0); \
+                shmem_team_sync(SHMEM_TEAM_WORLD); shmem_finalize(); return 0; }\n";
+    for (name, include, dir) in [
+        (
+            "mpp_only.c",
+            "#include <mpp/shmem.h>",
+            b.include_dir.clone(),
+        ),
+        (
+            "mpp_dir.c",
+            "#include <shmem.h>\n#include <shmemx.h>",
+            b.include_dir.join("mpp"),
+        ),
+    ] {
+        let src = b.out_dir.join(name);
+        std::fs::write(&src, format!("{include}{prog}")).unwrap();
+        let out = std::process::Command::new("cc")
+            .args([
+                "-std=c11",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-fsyntax-only",
+                "-I",
+            ])
+            .arg(&dir)
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name} with -I {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]
