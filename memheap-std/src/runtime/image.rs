@@ -128,6 +128,12 @@ impl Image {
         image
     }
 
+    /// The loadable segments, in address order (the read-only-after-relocation part of a
+    /// writable one split off as its own read-only segment).
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments[..self.count]
+    }
+
     /// The segment holding all of `[addr, addr+len)`, if one does.
     fn segment_of(&self, addr: usize, len: usize) -> Option<&Segment> {
         let end = addr.checked_add(len)?;

@@ -68,7 +68,7 @@ impl Reach {
         unsafe { block.as_ptr().write_bytes(0, SYNC_BYTES) };
         r.sync = block.as_ptr() as usize;
         let info = r.info_at(r.sync);
-        match statics::share() {
+        match statics::share(image) {
             Ok(own) => {
                 use std::os::fd::AsRawFd;
                 info.static_fd

@@ -18,6 +18,8 @@
 //!   on static data (atomics on it are then refused with a message).
 
 use std::io;
+
+use super::image::Image;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -70,50 +72,26 @@ fn writable_ranges(lo: usize, hi: usize) -> io::Result<Vec<(usize, usize)>> {
     Ok(out)
 }
 
-/// Bounds `[lo, hi)` (page aligned) of the executable's writable `PT_LOAD` segments.
-fn writable_segments() -> Option<(usize, usize)> {
-    struct Acc {
-        lo: usize,
-        hi: usize,
-    }
-    unsafe extern "C" fn first(
-        info: *mut libc::dl_phdr_info,
-        _size: libc::size_t,
-        data: *mut libc::c_void,
-    ) -> libc::c_int {
-        // SAFETY: the loader passes a valid `dl_phdr_info` whose `dlpi_phdr` points to
-        // `dlpi_phnum` program headers; `data` is the `&mut Acc` passed below.
-        unsafe {
-            let info = &*info;
-            let acc = &mut *data.cast::<Acc>();
-            let bias = info.dlpi_addr as usize;
-            for i in 0..info.dlpi_phnum as usize {
-                let ph = &*info.dlpi_phdr.add(i);
-                if ph.p_type == libc::PT_LOAD && ph.p_flags & libc::PF_W != 0 {
-                    acc.lo = acc.lo.min(bias + ph.p_vaddr as usize);
-                    acc.hi = acc.hi.max(bias + (ph.p_vaddr + ph.p_memsz) as usize);
-                }
-            }
-        }
-        1 // the first object is the main program
-    }
-    let mut acc = Acc {
-        lo: usize::MAX,
-        hi: 0,
-    };
-    // SAFETY: `first` matches the callback type and only writes through `data`, which points
-    // to `acc` for the duration of the call.
-    unsafe { libc::dl_iterate_phdr(Some(first), (&mut acc as *mut Acc).cast()) };
-    (acc.lo < acc.hi).then(|| {
+/// Bounds `[lo, hi)` (page aligned) of the executable's writable segments.
+fn writable_segments(image: &Image) -> Option<(usize, usize)> {
+    let (lo, hi) = image
+        .segments()
+        .iter()
+        .filter(|s| s.writable)
+        .fold((usize::MAX, 0), |(lo, hi), s| {
+            (lo.min(s.start), hi.max(s.end))
+        });
+    (lo < hi).then(|| {
         let p = page_size();
-        (acc.lo / p * p, acc.hi.div_ceil(p) * p)
+        (lo / p * p, hi.div_ceil(p) * p)
     })
 }
 
-/// Make this process's static data shared (see the module documentation). `Err` says why it
+/// Make this process's static data (`image`'s writable segments) shared (see the module
+/// documentation). `Err` says why it
 /// was left as it is.
-pub(crate) fn share() -> Result<Own, String> {
-    let (lo, hi) = writable_segments().ok_or("the executable has no writable segment")?;
+pub(crate) fn share(image: &Image) -> Result<Own, String> {
+    let (lo, hi) = writable_segments(image).ok_or("the executable has no writable segment")?;
     let ranges = writable_ranges(lo, hi).map_err(|e| format!("/proc/self/maps: {e}"))?;
     let &[(start, end)] = ranges.as_slice() else {
         return Err(format!(
