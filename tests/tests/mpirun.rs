@@ -179,33 +179,23 @@ fn item_05_blocked_pes_notice_departures_under_mpirun() {
             "{}",
             out.show()
         );
-        for how in ["_exit", "return"] {
-            let out = mpirun(&["-np", n, exe, how, "wait_until"], 60);
-            assert!(
-                !out.hung && out.code != Some(0),
-                "{how} at {n}: {}",
-                out.show()
-            );
-            assert!(
-                !out.stdout.contains("should not get here"),
-                "{}",
-                out.show()
-            );
-            assert!(
-                out.stderr.contains("shmem_finalize"),
-                "{how}: {}",
-                out.show()
-            );
-            assert!(!out.stderr.contains("died"), "{how}: {}", out.show());
-        }
         // mpirun does not end a job whose process exits 0 without MPI_Finalize (the PEs are
-        // not MPI processes): only the PEs' own look at whether their peers still exist ends
-        // these waits, in every kind of wait that looks.
-        for where_ in ["barrier", "team_sync", "reduce", "malloc", "signal_wait"] {
-            let out = mpirun(&["-np", n, exe, "_exit", where_], 60);
+        // not MPI processes): only the PEs' own watch ends these waits, through its look at
+        // whether the peer processes still exist (`_exit`) or at a peer in a finalize they
+        // can never meet (`return`).
+        for (how, where_) in [
+            ("_exit", "wait_until"),
+            ("return", "wait_until"),
+            ("_exit", "barrier"),
+            ("_exit", "team_sync"),
+            ("_exit", "reduce"),
+            ("_exit", "malloc"),
+            ("_exit", "signal_wait"),
+        ] {
+            let out = mpirun(&["-np", n, exe, how, where_], 60);
             assert!(
                 !out.hung && out.code != Some(0),
-                "_exit while the others wait in {where_} at {n}: {}",
+                "{how} while the others wait in {where_} at {n}: {}",
                 out.show()
             );
             assert!(
@@ -215,7 +205,12 @@ fn item_05_blocked_pes_notice_departures_under_mpirun() {
             );
             assert!(
                 out.stderr.contains("shmem_finalize"),
-                "{where_}: {}",
+                "{how}, {where_}: {}",
+                out.show()
+            );
+            assert!(
+                !out.stderr.contains("died"),
+                "{how}, {where_}: {}",
                 out.show()
             );
         }
