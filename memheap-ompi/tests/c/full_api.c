@@ -6,21 +6,13 @@
  * non-blocking puts and gets (_nbi) completed by shmem_quiet. Each PE prints
  * "full_api: PE n ok" at the end.
  */
+#include "check.h" /* CHECK, as in the project's C tests (oshrun.rs adds -I tests/c) */
 #include <shmem.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            fprintf(stderr, "FAIL pe %d %s:%d: %s\n", shmem_my_pe(), __FILE__, __LINE__,     \
-                    #cond);                                                                  \
-            fflush(stderr);                                                                  \
-            shmem_global_exit(1);                                                            \
-        }                                                                                    \
-    } while (0)
 
 #define N 16 /* elements per PE in the collectives */
 

@@ -15,21 +15,13 @@
  * Each PE prints "rbuddy_semantics: PE n ok" at the end.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "check.h" /* CHECK, as in the project's C tests (oshrun.rs adds -I tests/c) */
 #include <shmem.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            fprintf(stderr, "FAIL pe %d %s:%d: %s\n", shmem_my_pe(), __FILE__, __LINE__,     \
-                    #cond);                                                                  \
-            fflush(stderr);                                                                  \
-            shmem_global_exit(1);                                                            \
-        }                                                                                    \
-    } while (0)
 
 #define TRACE 64
 static long trace[TRACE]; /* static: symmetric, so peers read it with shmem_getmem */
